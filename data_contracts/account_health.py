@@ -1,0 +1,34 @@
+"""`account_health`: Amazon's account health report (GET_V2_SELLER_PERFORMANCE_REPORT), JSON.
+
+One JSON document per file. `pipelines.lib.account_health` flattens it into one row per metric
+(and per fulfilment channel for the order defect rate, per marketplace for account statuses),
+reading drifted key names defensively; this contract checks the flattened rows.
+"""
+
+import pandas as pd
+from pandera.typing import Series
+
+from ._base import ExportModel, column
+
+
+class AccountHealth(ExportModel):
+    report_marketplace_id: Series[str] = column(
+        "marketplaceId",
+        "Marketplace the report's entry is about (the key's marketplace is the file's)",
+        nullable=True,
+    )
+    metric: Series[str] = column(
+        "metric", "Metric in snake case, e.g. order_defect_rate, late_shipment_rate, account_status"
+    )
+    fulfillment_channel: Series[str] = column(
+        "fulfillmentType", "AFN or MFN for the order defect rate, else empty", nullable=True, isin=["AFN", "MFN"]
+    )
+    reporting_date_from: Series[pd.Timestamp] = column("reportingDateFrom", "Window start (UTC)", nullable=True)
+    reporting_date_to: Series[pd.Timestamp] = column("reportingDateTo", "Window end (UTC)", nullable=True)
+    status: Series[str] = column("status", "GOOD, BAD, NONE, AT_RISK, ... as Amazon says", nullable=True)
+    rate: Series[float] = column("rate", "The rate, a fraction", nullable=True, ge=0, le=1)
+    order_count: Series[float] = column("orderCount", "Population size Amazon used", nullable=True, ge=0)
+    defect_count: Series[float] = column("count", "Defects, late shipments, cancellations, ...", nullable=True, ge=0)
+    target_value: Series[float] = column("targetValue", "Amazon's target", nullable=True)
+    target_condition: Series[str] = column("targetCondition", "LESS_THAN, GREATER_THAN, EQUALS, ...", nullable=True)
+    score: Series[float] = column("ahrScore", "Account health rating score", nullable=True)

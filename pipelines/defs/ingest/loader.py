@@ -1,0 +1,204 @@
+"""Loading one export over a range of days from S3 into its raw table, in one transaction.
+
+The range's rows are replaced as a whole: rows of files uploaded again, or deleted, since the last
+load go, so a re-run never double counts. Files download on a few threads while the main thread
+parses and checks them, a bounded number at a time, so memory does not grow with the range.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+import pandas as pd
+
+from pipelines.lib.layout import ExportKey
+from pipelines.lib.parsing import FileRejected, ParsedFile, TextFile, check_files, read_file
+from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
+from pipelines.resources import ExportObject, S3Exports
+
+DOWNLOAD_THREADS = 8
+BATCH_FILES = 32  # files in flight at once: bounds memory, keeps the download threads busy
+
+
+@dataclass
+class IngestSummary:
+    export: str
+    first_day: date
+    last_day: date
+    files: int = 0
+    files_rejected: int = 0
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    windows_1252_files: int = 0
+    problems: list[str] = field(default_factory=list)  # one line per rejected file or warning
+    invalid_keys: list[str] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_rejected
+
+
+def _file_row(obj: ExportObject, etag: str, parsed: ParsedFile | None, error: FileRejected | None, now):
+    key = obj.key
+    if error is not None:
+        status, read, loaded, rejected, message = "REJECTED", error.rows_read, 0, error.rows_read, str(error)
+        encoding = "unknown"
+    else:
+        read, loaded, rejected = parsed.rows_read, len(parsed.frame), parsed.rows_rejected
+        status = "LOADED_WITH_REJECTS" if rejected else "LOADED"
+        message = "; ".join(parsed.warnings) or None
+        encoding = parsed.encoding
+    return (
+        key.export,
+        key.seller_id,
+        key.marketplace_id,
+        key.dt,
+        key.key,
+        etag,
+        obj.size,
+        encoding,
+        status,
+        read,
+        loaded,
+        rejected,
+        message,
+        now,
+    )
+
+
+def _rejected_rows(obj: ExportObject, etag: str, parsed: ParsedFile | None, error: FileRejected | None, now):
+    key = obj.key
+    base = (key.export, key.seller_id, key.marketplace_id, key.dt, key.key, etag)
+    if error is not None:
+        line = 1 if error.column else None
+        return [(*base, line, error.column, error.check, None, str(error), now)]
+    return [
+        (
+            *base,
+            r.line_number,
+            r.column,
+            r.check,
+            r.value,
+            f"{key.key}, line {r.line_number}" + (f", column {r.column}" if r.column else "") + f": {r.message}",
+            now,
+        )
+        for r in parsed.rejections
+    ]
+
+
+def _with_lineage(key: ExportKey, etag: str, frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.insert(0, "seller_id", key.seller_id)
+    frame.insert(1, "marketplace_id", key.marketplace_id)
+    frame.insert(2, "dt", pd.Timestamp(key.dt))
+    frame.insert(3, "_source_key", key.key)
+    frame.insert(4, "_etag", etag)
+    frame["_loaded_at"] = pd.Timestamp(now)
+    return frame
+
+
+def ingest_export(
+    export: str,
+    first_day: date,
+    last_day: date,
+    s3: S3Exports,
+    con: duckdb.DuckDBPyConnection,
+    log: logging.Logger | None = None,
+    progress_every: int = 100,
+    on_progress: Callable[[str], None] | None = None,
+) -> IngestSummary:
+    """Replace the rows of `export` for [first_day, last_day] with what the bucket holds now."""
+    log = log or logging.getLogger(__name__)
+    listing = s3.list_export(export, first_day, last_day)
+    summary = IngestSummary(export, first_day, last_day, invalid_keys=listing.invalid_keys)
+    for message in listing.invalid_keys:
+        log.warning("ignored key: %s", message)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    table = f"{RAW_SCHEMA}.{export}"
+    client = s3.client()
+
+    ensure_raw_tables(con)
+    con.execute("begin transaction")
+    try:
+        for audit in ("ingested_files", "rejected_rows"):
+            con.execute(
+                f"delete from {RAW_SCHEMA}.{audit} where export = ? and dt between ? and ?",
+                [export, first_day, last_day],
+            )
+        con.execute(f"delete from {table} where dt between ? and ?", [first_day, last_day])
+        with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
+            for start in range(0, len(listing.objects), BATCH_FILES):
+                batch = listing.objects[start : start + BATCH_FILES]
+                bodies = list(pool.map(lambda o: s3.get(client, o.key.key), batch))
+                _load_batch(con, table, batch, bodies, summary, now, log)
+                done = start + len(batch)
+                if done // progress_every != start // progress_every or done == len(listing.objects):
+                    line = (
+                        f"{export}: {done}/{len(listing.objects)} files, {summary.rows_loaded:,} rows loaded, "
+                        f"{summary.rows_rejected:,} rejected"
+                    )
+                    log.info(line)
+                    if on_progress:
+                        on_progress(line)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return summary
+
+
+def _load_batch(con, table, batch, bodies, summary: IngestSummary, now, log) -> None:
+    read_ok: list[tuple[ExportObject, str, TextFile]] = []
+    outcomes: list[tuple[ExportObject, str, ParsedFile | None, FileRejected | None]] = []
+    for obj, (body, etag) in zip(batch, bodies, strict=True):
+        try:
+            read_ok.append((obj, etag, read_file(obj.key, body)))
+        except FileRejected as exc:
+            outcomes.append((obj, etag, None, exc))
+    checked = check_files(summary.export, [text for *_, text in read_ok])
+    outcomes += [(obj, etag, parsed, None) for (obj, etag, _), parsed in zip(read_ok, checked, strict=True)]
+
+    frames, file_rows, rejected = [], [], []
+    for obj, etag, parsed, error in sorted(outcomes, key=lambda o: o[0].key.key):
+        summary.files += 1
+        if error is not None:
+            summary.files_rejected += 1
+            summary.rows_read += error.rows_read
+            summary.rows_rejected += error.rows_read
+            summary.problems.append(str(error))
+            log.error("file rejected: %s", error)
+        else:
+            summary.rows_read += parsed.rows_read
+            summary.rows_loaded += len(parsed.frame)
+            summary.rows_rejected += parsed.rows_rejected
+            summary.windows_1252_files += parsed.encoding != "utf-8"
+            for warning in parsed.warnings:
+                summary.problems.append(f"{obj.key.key}: {warning}")
+                log.warning("%s: %s", obj.key.key, warning)
+            if parsed.rejections:
+                first = parsed.rejections[0]
+                log.warning(
+                    "%s: %d rows kept aside, first: line %s, column %s: %s",
+                    obj.key.key,
+                    parsed.rows_rejected,
+                    first.line_number,
+                    first.column,
+                    first.message,
+                )
+            if len(parsed.frame):
+                frames.append(_with_lineage(obj.key, etag, parsed.frame, now))
+        file_rows.append(_file_row(obj, etag, parsed, error, now))
+        rejected += _rejected_rows(obj, etag, parsed, error, now)
+    if frames:
+        con.register("batch_frame", pd.concat(frames, ignore_index=True))
+        con.execute(f"insert into {table} by name select * from batch_frame")
+        con.unregister("batch_frame")
+    con.executemany(f"insert into {RAW_SCHEMA}.ingested_files values ({', '.join(['?'] * 14)})", file_rows)
+    if rejected:
+        con.executemany(f"insert into {RAW_SCHEMA}.rejected_rows values ({', '.join(['?'] * 12)})", rejected)

@@ -1,0 +1,81 @@
+"""The raw layer of the DuckDB warehouse: table definitions derived from the data contracts.
+
+Every export has a table `raw.<export>` with the contract's columns plus lineage columns. Two audit
+tables record every file read (`raw.ingested_files`) and every row kept aside (`raw.rejected_rows`).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from data_contracts import CONTRACTS, contract_columns
+from data_contracts._base import DECIMAL, INTEGER, MARKETPLACE_DATE, TIMESTAMP
+
+RAW_SCHEMA = "raw"
+
+_SQL_TYPE = {TIMESTAMP: "TIMESTAMP", MARKETPLACE_DATE: "DATE", INTEGER: "BIGINT", DECIMAL: "DOUBLE"}
+
+# Lineage columns, first in every raw table: where each row came from.
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("seller_id", "VARCHAR NOT NULL"),
+    ("marketplace_id", "VARCHAR NOT NULL"),
+    ("dt", "DATE NOT NULL"),
+    ("_source_key", "VARCHAR NOT NULL"),
+    ("_etag", "VARCHAR NOT NULL"),
+    ("_line_number", "INTEGER NOT NULL"),
+    ("_loaded_at", "TIMESTAMP NOT NULL"),
+)
+
+INGESTED_FILES_DDL = f"""
+create table if not exists {RAW_SCHEMA}.ingested_files (
+    export varchar not null,
+    seller_id varchar not null,
+    marketplace_id varchar not null,
+    dt date not null,
+    source_key varchar not null,
+    etag varchar not null,
+    size_bytes bigint not null,
+    encoding varchar not null,      -- utf-8, or windows-1252 when the file was not valid UTF-8
+    status varchar not null,        -- LOADED, LOADED_WITH_REJECTS, REJECTED
+    rows_read bigint not null,      -- data lines in the file (blank lines excluded)
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,  -- rows_read = rows_loaded + rows_rejected
+    message varchar,                -- why a file was rejected, or warnings
+    loaded_at timestamp not null
+)
+"""
+
+REJECTED_ROWS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.rejected_rows (
+    export varchar not null,
+    seller_id varchar not null,
+    marketplace_id varchar not null,
+    dt date not null,
+    source_key varchar not null,
+    etag varchar not null,
+    line_number integer,            -- physical line in the file, header = 1
+    column_name varchar,            -- export header of the failing column; NULL for the whole row/file
+    check_name varchar not null,
+    failure_value varchar,          -- the offending value (only from contract columns, never buyer data)
+    message varchar not null,
+    loaded_at timestamp not null
+)
+"""
+
+
+def raw_table_columns(export: str) -> list[tuple[str, str]]:
+    """(name, SQL type) of `raw.<export>`, lineage columns first."""
+    cols = list(LINEAGE_COLUMNS)
+    for col in contract_columns(CONTRACTS[export]):
+        cols.append((col.name, _SQL_TYPE.get(col.parse, "VARCHAR")))
+    return cols
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and its tables when missing (idempotent)."""
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for export in CONTRACTS:
+        cols = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in raw_table_columns(export))
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{export} (\n    {cols}\n)")
+    con.execute(INGESTED_FILES_DDL)
+    con.execute(REJECTED_ROWS_DDL)
