@@ -5,8 +5,6 @@ policy). Each materialization reports files, rows read, loaded and rejected, and
 re-counts them from the warehouse so that rows read = loaded + rejected is proven, not assumed.
 """
 
-from __future__ import annotations
-
 from datetime import timedelta
 
 import dagster as dg

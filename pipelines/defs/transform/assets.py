@@ -4,8 +4,6 @@ The manifest is prepared when missing or older than the project's files (`ensure
 `make ui`, `sellerhealth run` and the tests always see the models as they are on disk.
 """
 
-from __future__ import annotations
-
 import os
 import subprocess
 from collections.abc import Mapping

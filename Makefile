@@ -1,0 +1,36 @@
+# sellerhealth: every target installs what it needs into .venv first (only Python 3.11 is assumed).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install demo test ui lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+$(DAGSTER_HOME):
+	mkdir -p $(DAGSTER_HOME)
+
+demo: install $(DAGSTER_HOME)
+	$(BIN)/sellerhealth demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+ui: install $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml
+
+lint: install
+	$(BIN)/ruff check pipelines data_contracts tests
+	$(BIN)/ruff format --check pipelines data_contracts tests
+
+clean:
+	rm -rf $(VENV) warehouse .dagster_home dbt_project/target dbt_project/logs

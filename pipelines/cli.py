@@ -1,0 +1,223 @@
+"""`sellerhealth`: the command line (generate, run, scorecard, demo).
+
+Each command is a thin layer over the library: `run` launches the Dagster job in this process, so
+it works from cron or `.venv/bin/sellerhealth` without an activated virtualenv or a daemon.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+DEMO_BUCKET = "sellerhealth-demo"
+# Fixed dates make the demo reproducible: 15 months, so the 365-day metrics have a full year.
+DEMO_START = date(2025, 1, 1)
+DEMO_END = date(2026, 3, 31)
+DEMO_SELLERS = 2
+DEMO_ORDERS_PER_DAY = 120
+
+
+class UsageError(Exception):
+    """A wrong argument or setting; printed without a traceback."""
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-04") from None
+
+
+def _check_range(start: date, end: date) -> None:
+    from pipelines.partitions import FIRST_PARTITION
+
+    if end < start:
+        raise UsageError(f"--end {end} is before --start {start}")
+    if start < date.fromisoformat(FIRST_PARTITION):
+        raise UsageError(f"--start {start} is before the first supported day {FIRST_PARTITION}")
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    if end >= tomorrow:
+        raise UsageError(f"--end {end} is in the future (today is {tomorrow - timedelta(days=1)} UTC)")
+
+
+def _s3_client():
+    from pipelines.resources import S3Exports
+
+    return S3Exports().client()
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.resources import S3Exports
+    from pipelines.synthetic import generate_exports, upload
+
+    if args.end < args.start:
+        raise UsageError(f"--end {args.end} is before --start {args.start}")
+    s3 = S3Exports()
+    bucket, prefix = s3.resolved_bucket(), s3.resolved_prefix()
+    client = s3.client()
+    if args.create_bucket:
+        _ensure_bucket(client, bucket)
+    started = time.monotonic()
+    files = generate_exports(
+        args.start, args.end, sellers=args.sellers, orders_per_day=args.orders_per_day, seed=args.seed, prefix=prefix
+    )
+    count = upload(files, client, bucket, progress=lambda n: print(f"  uploaded {n:,} files", flush=True))
+    print(
+        f"generated {count:,} files for {args.start} .. {args.end} into s3://{bucket}/{prefix} "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+    return 0
+
+
+def _ensure_bucket(client, bucket: str) -> None:
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        client.create_bucket(Bucket=bucket)
+
+
+def run_pipeline(start: date, end: date) -> bool:
+    """One Dagster run over the export days [start, end]: ingest every export, build every model."""
+    import dagster as dg
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from pipelines.definitions import RUN_JOB_NAME, defs
+    from pipelines.resources import S3Exports
+
+    s3 = S3Exports()
+    s3.resolved_bucket()  # fail early, with the variable's name, when it is not set
+    for folder in s3.unknown_exports():
+        print(f"note: ignoring s3://{s3.resolved_bucket()}/{folder}: not an export of the spec", file=sys.stderr)
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def(RUN_JOB_NAME)
+    result = job.execute_in_process(
+        instance=instance,
+        tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        raise_on_error=False,
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                error = event.step_failure_data.error
+                message = error.cause.message if error and error.cause else error.message if error else "?"
+                print(f"FAILED: {event.step_key}: {message.strip()}", file=sys.stderr)
+    return result.success
+
+
+def print_load_report(start: date, end: date) -> None:
+    """Files, rows and rejected rows per export for the days just run."""
+    import duckdb
+
+    from pipelines.resources import Warehouse
+
+    path = Warehouse().resolved_path()
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            """
+            select export, count(*) as files, count(*) filter (where status = 'REJECTED') as files_rejected,
+                   sum(rows_read), sum(rows_loaded), sum(rows_rejected)
+            from raw.ingested_files where dt between ? and ? group by export order by export
+            """,
+            [start, end],
+        ).fetchall()
+    print(f"\nloaded {start} .. {end} into {path}")
+    header = ("export", "files", "files rejected", "rows read", "rows loaded", "rows rejected")
+    print("  {:<16} {:>7} {:>15} {:>11} {:>12} {:>14}".format(*header))
+    for row in rows:
+        print("  {:<16} {:>7,} {:>15,} {:>11,} {:>12,} {:>14,}".format(*row))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _check_range(args.start, args.end)
+    started = time.monotonic()
+    ok = run_pipeline(args.start, args.end)
+    if not ok:
+        print(
+            "run failed: the warehouse keeps what the failed step had not touched; fix the cause and run again",
+            file=sys.stderr,
+        )
+        return 1
+    print_load_report(args.start, args.end)
+    print(f"run finished in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines.lib.local_s3 import local_s3, local_s3_env
+    from pipelines.resources import Warehouse
+
+    started = time.monotonic()
+    log_dir = Path("warehouse")
+    log_dir.mkdir(exist_ok=True)
+    print("starting a local S3 endpoint (moto_server) ...", flush=True)
+    with local_s3(log_path=log_dir / "moto_server.log") as endpoint:
+        os.environ.update(local_s3_env(endpoint))
+        os.environ["SELLER_EXPORTS_BUCKET"] = DEMO_BUCKET
+        os.environ.pop("SELLER_EXPORTS_PREFIX", None)
+        print(f"S3 endpoint {endpoint}, bucket {DEMO_BUCKET}")
+        print(
+            f"generating {DEMO_START} .. {DEMO_END}: {DEMO_SELLERS} sellers x US and DE, "
+            f"{args.orders_per_day} orders a day each ...",
+            flush=True,
+        )
+        gen = argparse.Namespace(
+            start=DEMO_START,
+            end=DEMO_END,
+            sellers=DEMO_SELLERS,
+            orders_per_day=args.orders_per_day,
+            seed=args.seed,
+            create_bucket=True,
+        )
+        cmd_generate(gen)
+        print("running the pipeline over every day in one Dagster run ...", flush=True)
+        if not run_pipeline(DEMO_START, DEMO_END):
+            return 1
+        print_load_report(DEMO_START, DEMO_END)
+        print("stopping the local S3 endpoint")
+    print(f"\ndemo finished in {time.monotonic() - started:.0f} s; the warehouse is {Warehouse().resolved_path()}")
+    print("open it with: duckdb -readonly " + str(Warehouse().resolved_path()) + "   or   make ui")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sellerhealth", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write realistic synthetic exports for some days to the bucket")
+    gen.add_argument("--start", type=_day, required=True)
+    gen.add_argument("--end", type=_day, required=True)
+    gen.add_argument("--sellers", type=int, default=2)
+    gen.add_argument("--orders-per-day", type=int, default=100)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--create-bucket", action="store_true", help="create the bucket when it does not exist")
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="one pipeline run over those export days (ingest, check, build)")
+    run.add_argument("--start", type=_day, required=True)
+    run.add_argument("--end", type=_day, required=True)
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
+    demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipelines.resources import ConfigurationError, WarehouseLocked
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, ConfigurationError, WarehouseLocked) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

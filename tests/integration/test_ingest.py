@@ -1,0 +1,188 @@
+"""Ingestion against a real moto_server over HTTP and a real DuckDB file."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pytest
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from pipelines.defs.ingest.assets import RECONCILE_CHECK, REJECTS_CHECK, ingest_assets
+from pipelines.defs.ingest.loader import ingest_export
+from pipelines.resources import S3Exports, Warehouse
+
+US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+HEADER = (
+    "amazon-order-id\tpurchase-date\tlast-updated-date\torder-status\tfulfillment-channel\tsales-channel\t"
+    "sku\tasin\titem-status\tquantity\tcurrency\titem-price"
+)
+
+
+def order_row(order_id: str, sku: str = "SKU-1", status: str = "Shipped", price: str = "9.99") -> str:
+    return (
+        f"{order_id}\t2026-03-04T10:00:00-05:00\t2026-03-04T20:00:00Z\t{status}\tMerchant\tAmazon.com\t"
+        f"{sku}\tB000000001\tShipped\t1\tUSD\t{price}"
+    )
+
+
+def orders_file(*rows: str, end: str = "\n") -> bytes:
+    return (end.join([HEADER, *rows]) + end).encode()
+
+
+def key(export="orders", seller="A2SELLER1X", marketplace=US, dt="2026-03-04", file="part-0000.tsv"):
+    return f"{export}/seller_id={seller}/marketplace_id={marketplace}/dt={dt}/{file}"
+
+
+def ingest(export="orders", first=date(2026, 3, 4), last=date(2026, 3, 4), path=None):
+    with Warehouse(path=str(path)).connect() as con:
+        return ingest_export(export, first, last, S3Exports(), con)
+
+
+def query(path, sql, params=None):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_upload_ingest_with_lineage(bucket, warehouse_path):
+    put_key = bucket.put(key(), orders_file(order_row("111-1"), order_row("111-2")))
+    summary = ingest(path=warehouse_path)
+    assert (summary.files, summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (1, 2, 2, 0)
+    rows = query(
+        warehouse_path,
+        "select amazon_order_id, seller_id, marketplace_id, dt, _source_key, _etag, "
+        "_line_number, _loaded_at is not null from raw.orders order by 1",
+    )
+    etag = bucket.client.head_object(Bucket=bucket.name, Key=put_key)["ETag"].strip('"')
+    assert rows == [
+        ("111-1", "A2SELLER1X", US, date(2026, 3, 4), put_key, etag, 2, True),
+        ("111-2", "A2SELLER1X", US, date(2026, 3, 4), put_key, etag, 3, True),
+    ]
+
+
+def test_reupload_same_key_replaces_old_rows(bucket, warehouse_path):
+    bucket.put(key(), orders_file(order_row("111-1"), order_row("111-2")))
+    ingest(path=warehouse_path)
+    bucket.put(key(), orders_file(order_row("111-3", price="5.00")))
+    ingest(path=warehouse_path)
+    assert query(warehouse_path, "select amazon_order_id, item_price from raw.orders") == [("111-3", 5.0)]
+    assert query(warehouse_path, "select count(*) from raw.ingested_files") == [(1,)]
+
+
+def test_file_deleted_from_the_bucket_leaves_the_warehouse_on_reload(bucket, warehouse_path):
+    bucket.put(key(file="part-0000.tsv"), orders_file(order_row("111-1")))
+    bucket.put(key(file="part-0001.tsv"), orders_file(order_row("111-2")))
+    ingest(path=warehouse_path)
+    bucket.delete(key(file="part-0001.tsv"))
+    ingest(path=warehouse_path)
+    assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("111-1",)]
+
+
+def test_only_days_in_range_and_every_seller_and_marketplace(bucket, warehouse_path):
+    bucket.put(key(dt="2026-03-03"), orders_file(order_row("111-0")))
+    bucket.put(key(dt="2026-03-04"), orders_file(order_row("111-1")))
+    bucket.put(key(seller="A2SELLER2X", marketplace=DE, dt="2026-03-05"), orders_file(order_row("111-2")))
+    bucket.put(key(dt="2026-03-06"), orders_file(order_row("111-3")))
+    ingest(first=date(2026, 3, 4), last=date(2026, 3, 5), path=warehouse_path)
+    assert query(warehouse_path, "select amazon_order_id, seller_id, marketplace_id from raw.orders order by 1") == [
+        ("111-1", "A2SELLER1X", US),
+        ("111-2", "A2SELLER2X", DE),
+    ]
+
+
+def test_gzip_and_bom_crlf_files(bucket, warehouse_path):
+    bucket.put(key(file="part-0000.tsv.gz"), gzip.compress(orders_file(order_row("111-1"))))
+    bucket.put(key(file="part-0001.tsv"), b"\xef\xbb\xbf" + orders_file(order_row("111-2"), end="\r\n"))
+    summary = ingest(path=warehouse_path)
+    assert summary.rows_loaded == 2 and summary.files_rejected == 0
+    assert query(warehouse_path, "select amazon_order_id, sku, item_price from raw.orders order by 1") == [
+        ("111-1", "SKU-1", 9.99),
+        ("111-2", "SKU-1", 9.99),
+    ]
+
+
+def test_file_missing_a_required_column_is_rejected_and_others_load(bucket, warehouse_path):
+    bad = HEADER.replace("\tsku", "") + "\n" + order_row("111-9").replace("\tSKU-1", "") + "\n"
+    bad_key = bucket.put(key(file="part-0000.tsv"), bad.encode())
+    bucket.put(key(file="part-0001.tsv"), orders_file(order_row("111-1")))
+    summary = ingest(path=warehouse_path)
+    assert summary.files_rejected == 1
+    assert any(bad_key in p and "'sku'" in p for p in summary.problems)
+    assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("111-1",)]
+    assert query(
+        warehouse_path,
+        "select status, rows_read, rows_loaded, rows_rejected from raw.ingested_files where source_key = ?",
+        [bad_key],
+    ) == [("REJECTED", 1, 0, 1)]
+    (reason,) = query(warehouse_path, "select message from raw.rejected_rows where column_name = 'sku'")
+    assert bad_key in reason[0] and "missing required column 'sku'" in reason[0]
+
+
+def test_bad_rows_kept_aside_good_rows_load_counts_reconcile(bucket, warehouse_path):
+    body = orders_file(
+        order_row("111-1"),
+        order_row("111-2", price="abc"),  # line 3
+        order_row("111-3").replace("2026-03-04T10:00:00-05:00", "2026-02-30T10:00:00-05:00"),  # line 4
+        order_row("111-4"),
+    )
+    put_key = bucket.put(key(), body)
+    summary = ingest(path=warehouse_path)
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (4, 2, 2)
+    assert summary.reconciles
+    assert query(warehouse_path, "select amazon_order_id from raw.orders order by 1") == [("111-1",), ("111-4",)]
+    assert query(
+        warehouse_path,
+        "select source_key, line_number, column_name, failure_value from raw.rejected_rows order by line_number",
+    ) == [(put_key, 3, "item-price", "abc"), (put_key, 4, "purchase-date", "2026-02-30T10:00:00-05:00")]
+    messages = query(warehouse_path, "select message from raw.rejected_rows order by line_number")
+    assert f"{put_key}, line 3, column item-price" in messages[0][0]
+
+
+def test_keys_outside_the_layout_are_ignored_and_reported(bucket, warehouse_path):
+    bucket.put(key(seller="A1'OR'1"), orders_file(order_row("111-9")))
+    bucket.put(key(file="sub/part-0000.tsv"), orders_file(order_row("111-8")))
+    bucket.put(key(), orders_file(order_row("111-1")))
+    summary = ingest(path=warehouse_path)
+    assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("111-1",)]
+    assert len(summary.invalid_keys) == 2
+
+
+def test_dagster_assets_single_run_over_a_range_with_checks(bucket, warehouse_path):
+    for day in ("2026-03-02", "2026-03-03", "2026-03-04"):
+        bucket.put(key(dt=day), orders_file(order_row(f"111-{day[-1]}"), order_row("111-x", price="bad")))
+    feedback = "Date\tRating\tOrder ID\n3/3/26\t1\t111-3\n"
+    bucket.put(key("feedback", dt="2026-03-03"), feedback.encode())
+    orders_asset = next(a for a in ingest_assets if a.key.path == ["raw", "orders"])
+    feedback_asset = next(a for a in ingest_assets if a.key.path == ["raw", "feedback"])
+    result = dg.materialize(
+        [orders_asset, feedback_asset],
+        resources={"s3": S3Exports(), "warehouse": Warehouse()},
+        tags={ASSET_PARTITION_RANGE_START_TAG: "2026-03-02", ASSET_PARTITION_RANGE_END_TAG: "2026-03-04"},
+    )
+    assert result.success
+    # One run and one step for the three days (a single-run backfill), recorded for each partition.
+    materializations = result.asset_materializations_for_node(orders_asset.op.name)
+    assert sorted(m.partition for m in materializations) == ["2026-03-02", "2026-03-03", "2026-03-04"]
+    steps = [e for e in result.all_events if e.is_step_start and e.step_key == orders_asset.op.name]
+    assert len(steps) == 1
+    meta = materializations[0].metadata
+    assert (meta["files"].value, meta["rows_read"].value, meta["rows_loaded"].value, meta["rows_rejected"].value) == (
+        3,
+        6,
+        3,
+        3,
+    )
+    checks = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert checks[("orders", RECONCILE_CHECK)] is True
+    assert checks[("orders", REJECTS_CHECK)] is False
+    assert checks[("feedback", REJECTS_CHECK)] is True
+    assert query(warehouse_path, "select count(*) from raw.orders") == [(3,)]
+
+
+@pytest.mark.parametrize("export", ["orders"])
+def test_unreachable_bucket_fails_clearly(export, s3_endpoint, warehouse_path, monkeypatch):
+    monkeypatch.setenv("SELLER_EXPORTS_BUCKET", "no-such-bucket-here")
+    with pytest.raises(Exception, match="NoSuchBucket|does not exist"):
+        ingest(export, path=warehouse_path)
