@@ -146,6 +146,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.resources import Warehouse
+    from pipelines.scorecard import load_lines, render, use_colour
+
+    path = Warehouse().resolved_path()
+    if not path.exists():
+        raise UsageError(
+            f"no warehouse at {path}: run `sellerhealth run` (or `make demo`) first, or set WAREHOUSE_PATH"
+        )
+    with duckdb.connect(str(path), read_only=True) as con:
+        lines = load_lines(con, args.as_of)
+    if not lines:
+        raise UsageError(f"no metrics in {path}" + (f" on {args.as_of}" if args.as_of else ""))
+    print(render(lines, use_colour()))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.lib.local_s3 import local_s3, local_s3_env
     from pipelines.resources import Warehouse
@@ -178,6 +197,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 1
         print_load_report(DEMO_START, DEMO_END)
         print("stopping the local S3 endpoint")
+    print()
+    cmd_scorecard(argparse.Namespace(as_of=None))
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s; the warehouse is {Warehouse().resolved_path()}")
     print("open it with: duckdb -readonly " + str(Warehouse().resolved_path()) + "   or   make ui")
     return 0
@@ -200,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_day, required=True)
     run.add_argument("--end", type=_day, required=True)
     run.set_defaults(func=cmd_run)
+
+    card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics per seller and marketplace")
+    card.add_argument("--as-of", type=_day, default=None, help="the day to show (default: each one's latest)")
+    card.set_defaults(func=cmd_scorecard)
 
     demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
     demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)

@@ -22,7 +22,7 @@ from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
 from pipelines.resources import ExportObject, S3Exports
 
 DOWNLOAD_THREADS = 8
-BATCH_FILES = 32  # files in flight at once: bounds memory, keeps the download threads busy
+BATCH_FILES = 64  # files in flight at once: bounds memory, keeps the download threads busy
 
 
 @dataclass
@@ -132,15 +132,21 @@ def ingest_export(
                 [export, first_day, last_day],
             )
         con.execute(f"delete from {table} where dt between ? and ?", [first_day, last_day])
+        objects = listing.objects
+        batches = [objects[i : i + BATCH_FILES] for i in range(0, len(objects), BATCH_FILES)]
         with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
-            for start in range(0, len(listing.objects), BATCH_FILES):
-                batch = listing.objects[start : start + BATCH_FILES]
-                bodies = list(pool.map(lambda o: s3.get(client, o.key.key), batch))
+            # The next batch downloads while this one is parsed and loaded.
+            pending = [pool.submit(s3.get, client, o.key.key) for o in batches[0]] if batches else []
+            done = 0
+            for i, batch in enumerate(batches):
+                bodies = [f.result() for f in pending]
+                if i + 1 < len(batches):
+                    pending = [pool.submit(s3.get, client, o.key.key) for o in batches[i + 1]]
                 _load_batch(con, table, batch, bodies, summary, now, log)
-                done = start + len(batch)
-                if done // progress_every != start // progress_every or done == len(listing.objects):
+                before, done = done, done + len(batch)
+                if done // progress_every != before // progress_every or done == len(objects):
                     line = (
-                        f"{export}: {done}/{len(listing.objects)} files, {summary.rows_loaded:,} rows loaded, "
+                        f"{export}: {done}/{len(objects)} files, {summary.rows_loaded:,} rows loaded, "
                         f"{summary.rows_rejected:,} rejected"
                     )
                     log.info(line)
