@@ -1,0 +1,35 @@
+"""Command-line errors a user meets first: they say what is wrong and exit with 2, no traceback."""
+
+import pytest
+
+from pipelines.cli import main
+
+
+def test_end_before_start(capsys):
+    assert main(["run", "--start", "2026-03-05", "--end", "2026-03-04"]) == 2
+    assert "--end 2026-03-04 is before --start 2026-03-05" in capsys.readouterr().err
+
+
+def test_end_in_the_future(capsys):
+    assert main(["run", "--start", "2026-03-05", "--end", "2999-01-01"]) == 2
+    assert "in the future" in capsys.readouterr().err
+
+
+def test_missing_bucket_names_the_variable(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("SELLER_EXPORTS_BUCKET", raising=False)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    assert main(["run", "--start", "2026-03-04", "--end", "2026-03-04"]) == 2
+    assert "SELLER_EXPORTS_BUCKET" in capsys.readouterr().err
+
+
+def test_bad_date_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--start", "2026-02-30", "--end", "2026-03-04"])
+    assert exc.value.code == 2
+    assert "is not a date like 2026-03-04" in capsys.readouterr().err
+
+
+def test_scorecard_without_a_warehouse(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "missing.duckdb"))
+    assert main(["scorecard"]) == 2
+    assert "no warehouse at" in capsys.readouterr().err
