@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-export DAGSTER_HOME := $(CURDIR)/.dagster_home
+DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: install demo test ui lint clean
 
@@ -19,14 +19,14 @@ $(STAMP): pyproject.toml
 $(DAGSTER_HOME):
 	mkdir -p $(DAGSTER_HOME)
 
-demo: install $(DAGSTER_HOME)
+demo: install
 	$(BIN)/sellerhealth demo
 
 test: install
 	$(BIN)/python -m pytest -q
 
 ui: install $(DAGSTER_HOME)
-	$(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 
 lint: install
 	$(BIN)/ruff check pipelines data_contracts tests

@@ -110,7 +110,7 @@ def ingest_export(
     s3: S3Exports,
     con: duckdb.DuckDBPyConnection,
     log: logging.Logger | None = None,
-    progress_every: int = 100,
+    progress_every: int = 500,
     on_progress: Callable[[str], None] | None = None,
 ) -> IngestSummary:
     """Replace the rows of `export` for [first_day, last_day] with what the bucket holds now."""
