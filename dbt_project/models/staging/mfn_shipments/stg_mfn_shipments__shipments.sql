@@ -1,0 +1,42 @@
+-- One row per seller-fulfilled order: its latest shipment version.
+with
+
+source as (
+    select * from {{ source('raw', 'mfn_shipments') }}
+),
+
+latest_version as (
+    {{ keep_latest_version(
+        'source', ['seller_id', 'marketplace_id', 'amazon_order_id'], 'last_updated_at'
+    ) }}
+),
+
+renamed as (
+    select
+        ---------- ids
+        seller_id,
+        marketplace_id,
+        amazon_order_id,
+
+        ---------- promise
+        latest_ship_date,
+        latest_delivery_date,
+
+        ---------- shipment; a blank carrier or tracking number is no carrier or tracking number
+        shipped_at,
+        nullif(trim(carrier), '') as carrier,
+        nullif(trim(tracking_number), '') as tracking_number,
+        first_scan_at,
+        delivered_at,
+        last_updated_at,
+
+        ---------- lineage
+        dt,
+        _source_key,
+        _line_number,
+        _loaded_at
+
+    from latest_version
+)
+
+select * from renamed
