@@ -1,4 +1,4 @@
-"""`sellerhealth`: the command line (generate, run, scorecard, demo).
+"""`sellerhealth`: the command line (generate, run, scorecard, report, demo).
 
 Each command is a thin layer over the library: `run` launches the Dagster job in this process, so
 it works from cron or `.venv/bin/sellerhealth` without an activated virtualenv or a daemon.
@@ -18,7 +18,7 @@ DEMO_BUCKET = "sellerhealth-demo"
 DEMO_START = date(2025, 1, 1)
 DEMO_END = date(2026, 3, 31)
 DEMO_SELLERS = 2
-DEMO_ORDERS_PER_DAY = 120
+DEMO_ORDERS_PER_DAY = 100
 
 
 class UsageError(Exception):
@@ -80,7 +80,10 @@ def _ensure_bucket(client, bucket: str) -> None:
 
 
 def run_pipeline(start: date, end: date, keep_history: bool = True) -> bool:
-    """One Dagster run over the export days [start, end]: ingest every export, build every model.
+    """One Dagster run over the export days [start, end]: ingest, build the models, update the alerts, publish.
+
+    The last step publishes the warehouse (a read-only copy, see pipelines/defs/publish); it runs only
+    when every other step succeeded.
 
     With DAGSTER_HOME set (and `keep_history`), the run and its materializations are recorded there for
     the UI. Dagster records every partition of every asset, which costs about 0.1 s per day of the
@@ -143,7 +146,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     ok = run_pipeline(args.start, args.end)
     if not ok:
         print(
-            "run failed: the warehouse keeps what the failed step had not touched; fix the cause and run again",
+            "run failed: the published warehouse (what BI tools and reports read) is as it was before the run; "
+            "fix the cause and run again",
             file=sys.stderr,
         )
         return 1
@@ -152,22 +156,51 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_scorecard(args: argparse.Namespace) -> int:
-    import duckdb
-
+def _readable_warehouse() -> Path:
+    """The published warehouse when there is one (readable while a run writes), else the warehouse itself."""
     from pipelines.resources import Warehouse
-    from pipelines.scorecard import load_lines, render, use_colour
 
-    path = Warehouse().resolved_path()
+    warehouse = Warehouse()
+    published, path = warehouse.published_path(), warehouse.resolved_path()
+    if published.exists():
+        return published
     if not path.exists():
         raise UsageError(
             f"no warehouse at {path}: run `sellerhealth run` (or `make demo`) first, or set WAREHOUSE_PATH"
         )
+    return path
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.scorecard import load_lines, load_open_alerts, render, render_alerts, use_colour
+
+    path = _readable_warehouse()
     with duckdb.connect(str(path), read_only=True) as con:
         lines = load_lines(con, args.as_of)
+        alerts = load_open_alerts(con, args.as_of)
     if not lines:
         raise UsageError(f"no metrics in {path}" + (f" on {args.as_of}" if args.as_of else ""))
-    print(render(lines, use_colour()))
+    colour = use_colour()
+    print(render(lines, colour))
+    print()
+    print(render_alerts(alerts, colour))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.report import build_report
+
+    path = _readable_warehouse()
+    with duckdb.connect(str(path), read_only=True) as con:
+        page = build_report(con, args.as_of, datetime.now(UTC), str(path))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    print(f"wrote {out} ({len(page) // 1024:,} KB) from {path}")
     return 0
 
 
@@ -228,9 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--end", type=_day, required=True)
     run.set_defaults(func=cmd_run)
 
-    card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics per seller and marketplace")
+    card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics and open alerts")
     card.add_argument("--as-of", type=_day, default=None, help="the day to show (default: each one's latest)")
     card.set_defaults(func=cmd_scorecard)
+
+    report = sub.add_parser("report", help="write one self-contained HTML page: trends, status, alerts, drivers")
+    report.add_argument("--out", required=True, help="the HTML file to write, e.g. health.html")
+    report.add_argument("--as-of", type=_day, default=None, help="the day to report (default: each one's latest)")
+    report.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
     demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)

@@ -38,6 +38,11 @@ class GeneratedFile:
     body: bytes  # the file's bytes exactly as uploaded (gzip-compressed when key ends with .gz)
 
 
+# Amazon's scheduled reports arrive every day, header only when empty; the seller's own tools (shipping
+# software, helpdesk) write a file only on days that have records.
+SCHEDULED_REPORTS = frozenset({"orders", "feedback"})
+
+
 def seller_ids(n: int) -> list[str]:
     """Deterministic merchant tokens: A2SELLER1X, A2SELLER2X, ..."""
     return [f"A2SELLER{i + 1}X" for i in range(n)]
@@ -85,6 +90,7 @@ def generate_exports(
                         offset=sim.offset,
                         rng=rng,
                         orders_quirks=export == "orders",
+                        empty_days=export in SCHEDULED_REPORTS,
                     )
                 for day, name, body in files:
                     dt = start + timedelta(days=day)

@@ -119,8 +119,9 @@ def render_tsv(
     offset: int,
     rng: np.random.Generator,
     orders_quirks: bool = False,
+    empty_days: bool = True,
 ) -> Iterator[tuple[int, str, bytes]]:
-    """Yield (day index, file name, bytes) for every day, header-only files on days without rows."""
+    """Yield (day index, file name, bytes) per day; on days without rows a header-only file if `empty_days`."""
     styles = rng.choice(3, size=n_days, p=_STYLE_WEIGHTS)
     gzipped = rng.random((n_days, 2)) < GZIP_SHARE
     crlf = (rng.random(n_days) < CRLF_BOM_SHARE) & orders_quirks
@@ -151,6 +152,8 @@ def render_tsv(
         base = bounds[block_start]
         for d in range(block_start, block_end):
             day_lines = lines[bounds[d] - base : bounds[d + 1] - base]
+            if not day_lines and not empty_days:
+                continue
             half = len(day_lines) // 2
             parts = [day_lines[:half], day_lines[half:]] if d in split else [day_lines]
             eol = "\r\n" if crlf[d] else "\n"
