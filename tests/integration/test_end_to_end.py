@@ -10,23 +10,35 @@ import csv
 import gzip
 import io
 import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.lib.layout import parse_key
 from pipelines.synthetic import generate_exports
+from tests.conftest import REPO
 from tests.pii import personal_data_found
 
 START, END = date(2026, 1, 1), date(2026, 1, 30)
 SELLERS, ORDERS_PER_DAY, SEED = 2, 20, 11
 BIN = Path(sys.executable).parent
-PII_HEADERS = {"buyer-email", "buyer-name", "recipient-name", "ship-city", "ship-state", "ship-postal-code",
-               "ship-address-1", "buyer-phone-number", "rater email"}
+PII_HEADERS = {
+    "buyer-email",
+    "buyer-name",
+    "recipient-name",
+    "ship-city",
+    "ship-state",
+    "ship-postal-code",
+    "ship-address-1",
+    "buyer-phone-number",
+    "rater email",
+}
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -56,8 +68,20 @@ def run_result(generated, s3_endpoint, tmp_path_factory):
     os.environ.update(SELLER_EXPORTS_BUCKET="sellerhealth-e2e", WAREHOUSE_PATH=str(warehouse))
     os.environ.pop("SELLER_EXPORTS_PREFIX", None)
     try:
-        gen = _cli("generate", "--start", START.isoformat(), "--end", END.isoformat(), "--sellers", str(SELLERS),
-                   "--orders-per-day", str(ORDERS_PER_DAY), "--seed", str(SEED), "--create-bucket")
+        gen = _cli(
+            "generate",
+            "--start",
+            START.isoformat(),
+            "--end",
+            END.isoformat(),
+            "--sellers",
+            str(SELLERS),
+            "--orders-per-day",
+            str(ORDERS_PER_DAY),
+            "--seed",
+            str(SEED),
+            "--create-bucket",
+        )
         assert gen.returncode == 0, gen.stderr
         run = _cli("run", "--start", START.isoformat(), "--end", END.isoformat())
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
@@ -73,8 +97,9 @@ def run_result(generated, s3_endpoint, tmp_path_factory):
 def test_every_generated_file_is_loaded_without_rejects(generated, run_result):
     warehouse, run = run_result
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        files = dict(con.execute("select source_key, rows_loaded from raw.ingested_files "
-                                 "where status = 'LOADED'").fetchall())
+        files = dict(
+            con.execute("select source_key, rows_loaded from raw.ingested_files where status = 'LOADED'").fetchall()
+        )
         assert con.execute("select count(*) from raw.rejected_rows").fetchone() == (0,)
     assert set(files) == set(generated)
     for key, body in generated.items():
@@ -94,7 +119,8 @@ def test_raw_orders_equal_the_generated_rows(generated, run_result):
         actual = Counter(
             (oid, sku, status, str(qty))
             for oid, sku, status, qty in con.execute(
-                "select amazon_order_id, sku, order_status, quantity from raw.orders").fetchall()
+                "select amazon_order_id, sku, order_status, quantity from raw.orders"
+            ).fetchall()
         )
     assert actual == expected and sum(expected.values()) > 1000
 
@@ -117,9 +143,163 @@ def test_no_buyer_personal_data_in_any_table(generated, run_result):
     assert buyer_values, "the generator writes buyer columns, so that dropping them is tested"
     assert personal_data_found(warehouse) == []
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        columns = con.execute("select table_schema, table_name, column_name from information_schema.columns "
-                              "where data_type = 'VARCHAR'").fetchall()
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+        ).fetchall()
         for schema, table, column in columns:
-            hits = con.execute(f'select count(*) from "{schema}"."{table}" where "{column}" in '
-                               f"(select unnest(?::varchar[]))", [sorted(buyer_values)]).fetchone()[0]
+            hits = con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{column}" in (select unnest(?::varchar[]))',
+                [sorted(buyer_values)],
+            ).fetchone()[0]
             assert hits == 0, f"{schema}.{table}.{column} holds buyer data"
+
+
+# --- metrics recomputed independently, in plain Python, from the generated files -------------------
+
+US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+
+
+def _instant(text: str) -> datetime:
+    """An ISO-8601 timestamp as a UTC instant; no offset means UTC (metrics.md)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _latest(generated, export: str, seller: str, marketplace: str, key: str, version: str) -> dict[str, dict]:
+    """Each record's latest version: greatest version instant, then dt, then file key, then row."""
+    best: dict[str, tuple] = {}
+    for file_key, body in generated.items():
+        parsed = parse_key(file_key)
+        if (parsed.export, parsed.seller_id, parsed.marketplace_id) != (export, seller, marketplace):
+            continue
+        for line, row in enumerate(_rows(file_key, body)):
+            rank = (_instant(row[version]), parsed.dt, file_key, line)
+            if row[key] not in best or rank > best[row[key]][0]:
+                best[row[key]] = (rank, row)
+    return {k: row for k, (_, row) in best.items()}
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _metric_row(warehouse, seller, marketplace, metric, channel, window, as_of):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select numerator, denominator, value from marts.seller_metrics_daily where seller_id = ? "
+            "and marketplace_id = ? and metric = ? and fulfillment_channel = ? and window_days = ? "
+            "and as_of_date = ?",
+            [seller, marketplace, metric, channel, window, as_of],
+        ).fetchone()
+
+
+@pytest.mark.parametrize("marketplace", [US, DE])
+def test_cancel_rate_recomputed_from_the_files(generated, run_result, marketplace):
+    warehouse, _ = run_result
+    seller, as_of = "A2SELLER1X", END - timedelta(days=3)
+    orders = {}
+    for row in _latest(generated, "orders", seller, marketplace, "amazon-order-id", "last-updated-date").values():
+        orders[row["amazon-order-id"]] = row  # one item per order is enough for channel and purchase date
+    # MFN orders purchased in the 7 days ending on D, over those with a SELLER/AMAZON cancellation by D.
+    window = {
+        oid
+        for oid, r in orders.items()
+        if r["fulfillment-channel"] == "Merchant"
+        and as_of - timedelta(days=6) <= _instant(r["purchase-date"]).date() <= as_of
+    }
+    cancels = _latest(generated, "cancellations", seller, marketplace, "amazon-order-id", "last-updated-at")
+    cancelled = {
+        oid
+        for oid, c in cancels.items()
+        if oid in window and c["cancelled-by"] in ("SELLER", "AMAZON") and _instant(c["cancelled-at"]) < _end_of(as_of)
+    }
+    assert len(window) > 50
+    assert _metric_row(warehouse, seller, marketplace, "cancel_rate", "MFN", 7, as_of) == (
+        len(cancelled),
+        len(window),
+        pytest.approx(len(cancelled) / len(window)),
+    )
+
+
+@pytest.mark.parametrize("window_days", [10, 30])
+def test_late_shipment_rate_recomputed_from_the_files(generated, run_result, window_days):
+    warehouse, _ = run_result
+    seller, marketplace, as_of = "A2SELLER2X", US, END
+    shipments = _latest(generated, "mfn_shipments", seller, marketplace, "amazon-order-id", "last-updated-at")
+    cancels = _latest(generated, "cancellations", seller, marketplace, "amazon-order-id", "last-updated-at")
+    end = _end_of(as_of)
+    population, late = 0, 0
+    for oid, s in shipments.items():
+        ship_by = _instant(s["latest-ship-date"])
+        if not as_of - timedelta(days=window_days - 1) <= ship_by.date() <= as_of:
+            continue
+        if oid in cancels and _instant(cancels[oid]["cancelled-at"]) < end:
+            continue  # cancelled on or before D: not in the population
+        population += 1
+        shipped = _instant(s["shipped-at"]) if s["shipped-at"] else None
+        if shipped is None or shipped >= end or shipped > ship_by:
+            late += 1
+    assert population > 100
+    assert _metric_row(warehouse, seller, marketplace, "late_shipment_rate", "MFN", window_days, as_of) == (
+        late,
+        population,
+        pytest.approx(late / population),
+    )
+
+
+def test_response_within_24h_rate_recomputed_from_the_files(generated, run_result):
+    warehouse, _ = run_result
+    seller, marketplace, as_of = "A2SELLER1X", DE, END - timedelta(days=1)
+    messages = _latest(generated, "buyer_messages", seller, marketplace, "message-id", "last-updated-at")
+    end = _end_of(as_of)
+    day = timedelta(hours=24)
+    population, on_time = 0, 0
+    for m in messages.values():
+        received = _instant(m["received-at"])
+        if m["no-response-needed"] == "Y" or not as_of - timedelta(days=29) <= received.date() <= as_of:
+            continue
+        answered = _instant(m["responded-at"]) if m["responded-at"] else None
+        if answered is not None and answered < end:
+            population += 1
+            on_time += answered - received <= day
+        elif end - received > day:
+            population += 1  # unanswered and older than 24 h: late
+        # else pending: neither on time nor late
+    assert population > 20
+    assert _metric_row(warehouse, seller, marketplace, "response_within_24h_rate", "ALL", 30, as_of) == (
+        on_time,
+        population,
+        pytest.approx(on_time / population),
+    )
+
+
+def test_target_changed_for_one_marketplace_changes_only_its_statuses(run_result, tmp_path):
+    """An analyst edits the seed for DE and reruns dbt: DE's statuses follow, the US keeps the default."""
+    warehouse, _ = run_result
+    copy = tmp_path / "seller_health.duckdb"
+    shutil.copyfile(warehouse, copy)
+    project = tmp_path / "dbt_project"
+    shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    with open(project / "seeds" / "metric_targets.csv", "a") as seed:
+        seed.write(f"{DE},late_shipment_rate,LESS_THAN,0.0001,\n")
+    query = (
+        "select marketplace_id, target, count(*) filter (where status = 'BAD') from marts.seller_metrics_daily "
+        "where metric = 'late_shipment_rate' group by 1, 2 order by 1"
+    )
+    with duckdb.connect(str(copy), read_only=True) as con:
+        before = {m: (t, bad) for m, t, bad in con.execute(query).fetchall()}
+    env = dict(os.environ, WAREHOUSE_PATH=str(copy))
+    for command in ("seed", "build"):
+        done = subprocess.run(
+            [str(BIN / "dbt"), command, "--project-dir", str(project), "--profiles-dir", str(project)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout[-3000:]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        after = {m: (t, bad) for m, t, bad in con.execute(query).fetchall()}
+    assert before[DE][0] == before[US][0] == 0.04
+    assert after[US] == before[US]
+    assert after[DE][0] == 0.0001 and after[DE][1] > before[DE][1]
