@@ -1,6 +1,7 @@
 """The scorecard: each seller-marketplace's metrics on one day, with targets, status and 7-day change.
 
-Reads `marts.seller_metrics_daily` (read-only) and prints a table per seller and marketplace.
+Reads `marts.seller_metrics_daily` (read-only) and prints a table per seller and marketplace, then
+the alerts of `marts.alerts` open on that day, worst first.
 """
 
 from __future__ import annotations
@@ -106,3 +107,86 @@ def render(lines: list[Line], colour: bool) -> str:
             f"{format_change(line.metric, line.value, line.value_7_days_before):>13}"
         )
     return "\n".join(out).lstrip("\n")
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    """An alert of `marts.alerts` open on `as_of_date` (its seller-marketplace's day on the scorecard)."""
+
+    alert_id: str
+    seller_id: str
+    marketplace_id: str
+    metric: str
+    channel: str
+    window_days: int
+    severity: str
+    opened_on: date
+    last_breached_on: date
+    value: float | None
+    target: float | None
+    target_condition: str | None
+    acknowledged_by: str | None
+    as_of_date: date
+
+    @property
+    def days_open(self) -> int:
+        """Days from opened_on to the as-of day, both counted: opened today is 1 day."""
+        return (self.as_of_date - self.opened_on).days + 1
+
+
+def load_open_alerts(con: duckdb.DuckDBPyConnection, as_of: date | None) -> list[OpenAlert]:
+    """Alerts open on `as_of` (default: each seller-marketplace's latest day), worst first.
+
+    Open on D: opened on or before D and not resolved on or before D, so a past day shows the
+    alerts that were open then. Worst first: CRITICAL before WARNING, then the longest open.
+    """
+    (has_table,) = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'alerts'"
+    ).fetchone()
+    if not has_table:
+        return []
+    rows = con.execute(
+        """
+        with days as (
+            select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as as_of_date
+            from marts.seller_metrics_daily
+            group by seller_id, marketplace_id
+        )
+        select a.alert_id, a.seller_id, a.marketplace_id, a.metric, a.fulfillment_channel, a.window_days,
+               a.severity, a.opened_on, a.last_breached_on, a.value, a.target, a.target_condition,
+               a.acknowledged_by, days.as_of_date
+        from marts.alerts as a
+        join days using (seller_id, marketplace_id)
+        where a.opened_on <= days.as_of_date and (a.resolved_on is null or a.resolved_on > days.as_of_date)
+        order by a.severity = 'CRITICAL' desc, days.as_of_date - a.opened_on desc,
+                 a.seller_id, a.marketplace_id, a.metric, a.fulfillment_channel, a.window_days
+        """,
+        [as_of],
+    ).fetchall()
+    return [OpenAlert(*row) for row in rows]
+
+
+def render_alerts(alerts: list[OpenAlert], colour: bool) -> str:
+    if not alerts:
+        return "no open alerts"
+    out = [
+        f"open alerts ({len(alerts)}), worst first",
+        f"  {'severity':<9} {'days open':>9} {'seller / market':<22} {'metric':<38} {'channel':<7} {'window':>6} "
+        f"{'opened':<10} {'last breach':<11} {'value':>11} {'target':>12}  acknowledged by",
+    ]
+    for alert in alerts:
+        market = MARKETPLACES.get(alert.marketplace_id)
+        severity = f"{alert.severity:<9}"
+        if colour:
+            severity = f"\x1b[{_COLOURS['BAD' if alert.severity == 'CRITICAL' else 'WARNING']}m{severity}\x1b[0m"
+        target = ""
+        if alert.target is not None:
+            target = f"{_CONDITION.get(alert.target_condition, '?')} {format_value(alert.metric, alert.target)}"
+        where = f"{alert.seller_id} / {market.code if market else alert.marketplace_id}"
+        out.append(
+            f"  {severity} {alert.days_open:>9} {where:<22} {alert.metric:<38} {alert.channel:<7} "
+            f"{str(alert.window_days) + 'd':>6} {alert.opened_on.isoformat():<10} "
+            f"{alert.last_breached_on.isoformat():<11} {format_value(alert.metric, alert.value):>11} {target:>12}  "
+            f"{alert.acknowledged_by or '-'}"
+        )
+    return "\n".join(out)
