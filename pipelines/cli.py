@@ -278,12 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pipelines.resources import ConfigurationError, WarehouseLocked
+    from pipelines.resources import ConfigurationError, S3CallFailed, WarehouseLocked
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, ConfigurationError, WarehouseLocked) as exc:
+    except (UsageError, ConfigurationError, WarehouseLocked, S3CallFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -7,7 +7,9 @@ resource is used, never at import time, so tests and the demo can point them any
 from __future__ import annotations
 
 import os
+import random
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +20,19 @@ import boto3
 import dagster as dg
 import duckdb
 from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    IncompleteReadError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
 
 from pipelines.lib.layout import EXPORTS, ExportKey, InvalidKey, day_prefix, parse_key
 
 DEFAULT_WAREHOUSE_PATH = "warehouse/seller_health.duckdb"
+DEFAULT_PUBLISHED_NAME = "seller_health_published.duckdb"  # beside the warehouse unless PUBLISHED_WAREHOUSE_PATH
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,6 +42,14 @@ class ConfigurationError(RuntimeError):
 
 class WarehouseLocked(RuntimeError):
     """Another process holds the DuckDB file open for writing."""
+
+
+class S3CallFailed(RuntimeError):
+    """An S3 call failed for good (after retries); the message names the export, day(s) and key."""
+
+
+# A body that breaks off while it is read fails after botocore's retries have returned: read again.
+_BODY_ERRORS = (ResponseStreamingError, IncompleteReadError, ReadTimeoutError, ConnectionClosedError)
 
 
 @dataclass(frozen=True)
@@ -78,7 +97,17 @@ class S3Exports(dg.ConfigurableResource):
         return out
 
     def list_export(self, export: str, first_day: date, last_day: date) -> Listing:
-        """Every file of `export` whose `dt` is in [first_day, last_day], in key order.
+        """Every file of `export` whose `dt` is in [first_day, last_day], in key order."""
+        try:
+            return self._list_export(export, first_day, last_day)
+        except (BotoCoreError, ClientError) as exc:
+            raise S3CallFailed(
+                f"export {export}, days {first_day} .. {last_day}: listing "
+                f"s3://{self.resolved_bucket()}/{self.resolved_prefix()}{export}/ failed: {exc}"
+            ) from exc
+
+    def _list_export(self, export: str, first_day: date, last_day: date) -> Listing:
+        """The listing of `list_export`.
 
         Lists seller and marketplace folders, then each one's `dt=` folders from `first_day` on
         (keys sort by date), so a night's listing does not grow with the history kept.
@@ -119,13 +148,41 @@ class S3Exports(dg.ConfigurableResource):
     def unknown_exports(self) -> list[str]:
         """Top-level folders that are not an export of the spec: ignored, but worth a log line."""
         prefix = self.resolved_prefix()
-        folders = self._common_prefixes(self.client(), prefix)
+        try:
+            folders = self._common_prefixes(self.client(), prefix)
+        except (BotoCoreError, ClientError) as exc:
+            raise S3CallFailed(f"listing s3://{self.resolved_bucket()}/{prefix} failed: {exc}") from exc
         return [f for f in folders if f[len(prefix) :].rstrip("/") not in EXPORTS]
 
     def get(self, client, key: str) -> tuple[bytes, str]:
-        """The object's bytes and the ETag of exactly that version."""
-        response = client.get_object(Bucket=self.resolved_bucket(), Key=key)
-        return response["Body"].read(), response["ETag"].strip('"')
+        """The object's bytes and the ETag of exactly that version.
+
+        botocore retries the request (throttling, 5xx, connection errors) with backoff; a body that
+        breaks off while it is read is fetched again here, with the same exponential backoff.
+        """
+        bucket = self.resolved_bucket()
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                response = client.get_object(Bucket=bucket, Key=key)
+            except (BotoCoreError, ClientError) as exc:
+                raise S3CallFailed(f"{self._describe(key)}: download failed: {exc}") from exc
+            try:
+                return response["Body"].read(), response["ETag"].strip('"')
+            except _BODY_ERRORS as exc:
+                if attempt == self.max_attempts:
+                    raise S3CallFailed(
+                        f"{self._describe(key)}: download broke off {attempt} times, last: {exc}"
+                    ) from exc
+                time.sleep(min(20.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
+        raise AssertionError("unreachable")
+
+    def _describe(self, key: str) -> str:
+        where = f"s3://{self.resolved_bucket()}/{key}"
+        try:
+            parsed = parse_key(key, self.resolved_prefix())
+        except InvalidKey:
+            return f"file {where}"
+        return f"export {parsed.export}, day {parsed.dt}, file {where}"
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -135,6 +192,11 @@ class Warehouse(dg.ConfigurableResource):
 
     def resolved_path(self) -> Path:
         return Path(self.path or os.environ.get("WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH).resolve()
+
+    def published_path(self) -> Path:
+        """The read-only copy BI tools read (PUBLISHED_WAREHOUSE_PATH, default beside the warehouse)."""
+        configured = os.environ.get("PUBLISHED_WAREHOUSE_PATH")
+        return Path(configured).resolve() if configured else self.resolved_path().parent / DEFAULT_PUBLISHED_NAME
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,0 +1,307 @@
+"""`marts.alerts`: one row per breach episode of a metric series, kept up to date after every run.
+
+Not a dbt model, because the table keeps state that no model can rebuild: what people write into
+`acknowledged_by`, `acknowledged_at` and `note`. Everything else in a row is recomputed on every run
+from the whole history in `marts.seller_metrics_daily`, so the table depends only on that history:
+running night by night and running one backfill over the same days give the same rows.
+
+Episodes (shared/spec/warehouse.md): a run of `BAD` or `WARNING` days of one series (seller x
+marketplace x channel x metric x window); `NO_DATA` and `NO_TARGET` days neither open nor close
+one; the first `GOOD` day closes it. `severity` is `CRITICAL` if any day was `BAD`; `value`,
+`target` and `target_condition` are those of `last_breached_on`. `alert_id` is a hash of the
+series and `opened_on`, so the same episode keeps its id from run to run.
+
+Restated history. Late or re-uploaded exports can change past days, so an episode can move its
+start, merge with another or vanish. A stored alert whose id is no longer computed is then:
+- dropped, when nobody annotated it (it described data that no longer exists);
+- when annotated, its annotation moves to the earliest recomputed episode of the same series that
+  overlaps its days and has no annotation of its own (the same breach, seen with better data),
+  and the old row goes;
+- when annotated and nothing overlaps it (the breach vanished), kept for its annotation, closed:
+  an `OPEN` one becomes `RESOLVED` on the latest day of its seller-marketplace's data.
+"""
+
+import hashlib
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from pipelines.resources import Warehouse
+
+ALERTS_KEY = dg.AssetKey(["marts", "alerts"])
+SELLER_METRICS_KEY = dg.AssetKey(["marts", "seller_metrics_daily"])
+ALERTS_TABLE = "marts.alerts"
+
+BREACH = ("BAD", "WARNING")
+GOOD = "GOOD"
+OPEN, RESOLVED = "OPEN", "RESOLVED"
+CRITICAL, WARNING = "CRITICAL", "WARNING"
+
+ALERTS_DDL = f"""
+create table if not exists {ALERTS_TABLE} (
+    alert_id varchar not null,          -- hash of the series and opened_on: stable from run to run
+    seller_id varchar not null,
+    marketplace_id varchar not null,
+    fulfillment_channel varchar not null,
+    metric varchar not null,
+    window_days integer not null,
+    severity varchar not null,          -- CRITICAL if any day of the episode was BAD, else WARNING
+    status varchar not null,            -- OPEN, RESOLVED
+    opened_on date not null,            -- first as_of_date of the episode
+    last_breached_on date not null,     -- latest as_of_date with BAD or WARNING
+    resolved_on date,                   -- first later as_of_date with GOOD; NULL while open
+    value double,                       -- value, target and condition on last_breached_on
+    target double,
+    target_condition varchar,
+    acknowledged_by varchar,            -- the last three are for people: a run never overwrites them
+    acknowledged_at timestamp,
+    note varchar
+)
+"""
+
+
+@dataclass(frozen=True, order=True)
+class Series:
+    seller_id: str
+    marketplace_id: str
+    fulfillment_channel: str
+    metric: str
+    window_days: int
+
+
+@dataclass(frozen=True)
+class Day:
+    """One row of a series in `marts.seller_metrics_daily`."""
+
+    as_of_date: date
+    status: str
+    value: float | None = None
+    target: float | None = None
+    target_condition: str | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One row of `marts.alerts`, columns in table order."""
+
+    alert_id: str
+    seller_id: str
+    marketplace_id: str
+    fulfillment_channel: str
+    metric: str
+    window_days: int
+    severity: str
+    status: str
+    opened_on: date
+    last_breached_on: date
+    resolved_on: date | None
+    value: float | None
+    target: float | None
+    target_condition: str | None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    note: str | None = None
+
+    @property
+    def series(self) -> Series:
+        return Series(self.seller_id, self.marketplace_id, self.fulfillment_channel, self.metric, self.window_days)
+
+    @property
+    def is_annotated(self) -> bool:
+        return any(v is not None for v in (self.acknowledged_by, self.acknowledged_at, self.note))
+
+    def with_annotation_of(self, other: "Alert") -> "Alert":
+        return replace(
+            self, acknowledged_by=other.acknowledged_by, acknowledged_at=other.acknowledged_at, note=other.note
+        )
+
+    def overlaps(self, other: "Alert") -> bool:
+        """Whether the two episodes share a day: each runs from opened_on to the day before resolved_on."""
+        return self.opened_on < _end(other) and other.opened_on < _end(self)
+
+
+ALERT_COLUMNS = tuple(f.name for f in fields(Alert))
+
+
+def _end(alert: Alert) -> date:
+    return alert.resolved_on or date.max
+
+
+def alert_id(series: Series, opened_on: date) -> str:
+    """Deterministic id of an episode: the same series and first day always give the same id."""
+    text = "|".join(
+        [
+            series.seller_id,
+            series.marketplace_id,
+            series.fulfillment_channel,
+            series.metric,
+            str(series.window_days),
+            opened_on.isoformat(),
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def episodes(series: Series, days: Iterable[Day]) -> list[Alert]:
+    """The breach episodes of one series, oldest first, from its days in any order."""
+    out: list[Alert] = []
+    current: Alert | None = None
+    for day in sorted(days, key=lambda d: d.as_of_date):
+        if day.status in BREACH:
+            if current is None:
+                current = Alert(
+                    alert_id(series, day.as_of_date),
+                    *(getattr(series, f.name) for f in fields(Series)),
+                    severity=WARNING,
+                    status=OPEN,
+                    opened_on=day.as_of_date,
+                    last_breached_on=day.as_of_date,
+                    resolved_on=None,
+                    value=None,
+                    target=None,
+                    target_condition=None,
+                )
+            current = replace(
+                current,
+                severity=CRITICAL if day.status == "BAD" else current.severity,
+                last_breached_on=day.as_of_date,
+                value=day.value,
+                target=day.target,
+                target_condition=day.target_condition,
+            )
+        elif day.status == GOOD and current is not None:
+            out.append(replace(current, status=RESOLVED, resolved_on=day.as_of_date))
+            current = None
+    if current is not None:
+        out.append(current)
+    return out
+
+
+def merge_alerts(
+    stored: Sequence[Alert], computed: Sequence[Alert], latest_day: Mapping[tuple[str, str], date]
+) -> list[Alert]:
+    """The new content of the table: `computed` episodes with the annotations of `stored` rows.
+
+    `latest_day` is the latest as_of_date per (seller_id, marketplace_id): the day a vanished but
+    annotated alert is closed on. The rules for restated history are in the module docstring.
+    """
+    stored_by_id = {a.alert_id: a for a in stored}
+    out: dict[str, Alert] = {}
+    for alert in computed:
+        previous = stored_by_id.get(alert.alert_id)
+        out[alert.alert_id] = alert.with_annotation_of(previous) if previous else alert
+
+    by_series: dict[Series, list[Alert]] = {}
+    for alert in sorted(computed, key=lambda a: a.opened_on):
+        by_series.setdefault(alert.series, []).append(alert)
+    orphans = [a for a in stored if a.alert_id not in out and a.is_annotated]
+    for orphan in sorted(orphans, key=lambda a: (a.series, a.opened_on, a.alert_id)):
+        heir = next(
+            (a for a in by_series.get(orphan.series, []) if a.overlaps(orphan) and not out[a.alert_id].is_annotated),
+            None,
+        )
+        if heir is not None:
+            out[heir.alert_id] = out[heir.alert_id].with_annotation_of(orphan)
+        elif orphan.status == OPEN:
+            closed_on = latest_day.get((orphan.seller_id, orphan.marketplace_id), orphan.last_breached_on)
+            out[orphan.alert_id] = replace(orphan, status=RESOLVED, resolved_on=closed_on)
+        else:
+            out[orphan.alert_id] = orphan
+    return sorted(out.values(), key=lambda a: (a.series, a.opened_on, a.alert_id))
+
+
+def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute(ALERTS_DDL)
+
+
+def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[tuple[str, str], date]]:
+    """Every episode in `marts.seller_metrics_daily`, and each seller-marketplace's latest day."""
+    # Only series that breached at least once, and only the days that can open or close an episode.
+    rows = con.execute(
+        """
+        with breached as (
+            select distinct seller_id, marketplace_id, fulfillment_channel, metric, window_days
+            from marts.seller_metrics_daily
+            where status in ('BAD', 'WARNING')
+        )
+        select m.seller_id, m.marketplace_id, m.fulfillment_channel, m.metric, m.window_days,
+               m.as_of_date, m.status, m.value, m.target, m.target_condition
+        from marts.seller_metrics_daily as m
+        semi join breached using (seller_id, marketplace_id, fulfillment_channel, metric, window_days)
+        where m.status in ('BAD', 'WARNING', 'GOOD')
+        order by 1, 2, 3, 4, 5, 6
+        """
+    ).fetchall()
+    computed: list[Alert] = []
+    for key, group in itertools.groupby(rows, key=lambda r: r[:5]):
+        computed += episodes(Series(*key), (Day(*r[5:]) for r in group))
+    latest = con.execute(
+        "select seller_id, marketplace_id, max(as_of_date) from marts.seller_metrics_daily group by 1, 2"
+    ).fetchall()
+    return computed, {(s, m): d for s, m, d in latest}
+
+
+def read_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
+    rows = con.execute(f"select {', '.join(ALERT_COLUMNS)} from {ALERTS_TABLE}").fetchall()
+    return [Alert(*row) for row in rows]
+
+
+def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
+    """Recompute the episodes and rewrite `marts.alerts` in one transaction; return its rows."""
+    ensure_alerts_table(con)
+    con.execute("begin transaction")
+    try:
+        # Annotations are read inside the transaction that rewrites them, so none can be lost.
+        computed, latest_day = compute_episodes(con)
+        rows = merge_alerts(read_alerts(con), computed, latest_day)
+        con.execute(f"delete from {ALERTS_TABLE}")
+        if rows:
+            frame = pd.DataFrame([tuple(getattr(a, c) for c in ALERT_COLUMNS) for a in rows], columns=ALERT_COLUMNS)
+            con.register("alert_rows", frame)
+            con.execute(
+                f"""
+                insert into {ALERTS_TABLE}
+                select alert_id, seller_id, marketplace_id, fulfillment_channel, metric,
+                       window_days::integer, severity, status, opened_on::date, last_breached_on::date,
+                       resolved_on::date, value::double, target::double, target_condition::varchar,
+                       acknowledged_by::varchar, acknowledged_at::timestamp, note::varchar
+                from alert_rows
+                """
+            )
+            con.unregister("alert_rows")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return rows
+
+
+@dg.asset(
+    key=ALERTS_KEY,
+    deps=[SELLER_METRICS_KEY],
+    group_name="alerts",
+    kinds={"python", "duckdb"},
+    description=(
+        "One row per breach episode of a metric series (OPEN while it lasts, RESOLVED on the first GOOD "
+        "day), recomputed from marts.seller_metrics_daily; people's acknowledgements are kept."
+    ),
+)
+def alerts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        rows = update_alerts(con)
+    open_rows = [a for a in rows if a.status == OPEN]
+    context.log.info(f"{len(rows)} alerts, {len(open_rows)} open")
+    return dg.MaterializeResult(
+        metadata={
+            "alerts": len(rows),
+            "open": len(open_rows),
+            "open_critical": sum(a.severity == CRITICAL for a in open_rows),
+            "annotated": sum(a.is_annotated for a in rows),
+        }
+    )
