@@ -1,7 +1,7 @@
 -- avg_response_hours: the mean of responded-at - received-at, in hours, over buyer messages
 -- answered on or before the as-of day, by the day of received-at, in the 7, 30 and 90 days
 -- ending on the as-of day. Messages marked no-response-needed are left out. A mean has no
--- numerator: the value is the running sum of hours / the running count of messages.
+-- numerator: the value is the running sum of seconds / the running count of messages / 3600.
 {%- set series = [
     {'metric': 'avg_response_hours', 'fulfillment_channel': 'ALL', 'window_days': 7, 'lag_days': 0},
     {'metric': 'avg_response_hours', 'fulfillment_channel': 'ALL', 'window_days': 30, 'lag_days': 0},
@@ -29,7 +29,8 @@ cohorts as (
         received_day,
         responded_day,
         count(*) as messages,
-        sum(response_hours) as response_hours
+        -- whole seconds: sums of integers are exact in any order, so a rebuild gives the same bits
+        sum(round(response_hours * 3600)) as response_seconds
     from messages
     where not is_no_response_needed
         and responded_at is not null
@@ -52,7 +53,7 @@ intervals as (
         window_last_day as valid_to,
         messages as denominator,
         0 as numerator,
-        response_hours as value_sum
+        response_seconds as value_sum
     from windows
 ),
 
@@ -72,7 +73,7 @@ final as (
         window_end,
         cast(null as {{ type_double() }}) as numerator,
         denominator,
-        {{ rate_value('value_sum') }} as value
+        {{ rate_value('value_sum') }} / 3600.0 as value
     from totals
 )
 
