@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test ui lint clean
+.PHONY: install demo test ui lint bench clean
+
+# make bench BENCH_ARGS="--days 90 --orders-per-day 2000" for a smaller run; see pipelines/bench.py
+BENCH_ARGS ?=
 
 install: $(STAMP)
 
@@ -27,6 +30,9 @@ test: install
 
 ui: install $(DAGSTER_HOME)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
+
+bench: install
+	$(BIN)/python -m pipelines.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check pipelines data_contracts tests

@@ -1,0 +1,291 @@
+"""`make bench`: what sellerhealth costs for one large seller-marketplace, against the floor.
+
+Every figure comes from real runs: a local moto_server over HTTP, `sellerhealth run` as its own
+process (as cron runs it), a real DuckDB file. Prints a table and writes the figures to
+`bench_results/bench-<time>.json` for comparison between commits.
+
+    python -m pipelines.bench [--days 365] [--orders-per-day 7500] [--short-days 30] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import duckdb
+
+from pipelines.lib.layout import EXPORTS, parse_key
+from pipelines.lib.local_s3 import local_s3, local_s3_env
+from pipelines.synthetic import generate_exports, upload
+
+BIN = Path(sys.executable).parent
+US = "ATVPDKIKX0DER"
+FIRST_DAY = date(2025, 1, 1)
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+        rss[int(entry.name)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack += children.get(p, [])
+    return total
+
+
+def timed_run(args: list[str], env: dict[str, str]) -> dict:
+    """Run `sellerhealth ...` as its own process; wall time, peak tree RSS, time to the first data."""
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(BIN / "sellerhealth"), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = 0
+    first_data: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_bytes(proc.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = []
+    for line in proc.stdout:
+        output.append(line)
+        # The first ingestion progress line: Dagster and dbt start-up are behind us, data is next.
+        if not first_data and " files, " in line and "rows loaded" in line:
+            first_data.append(time.monotonic() - started)
+    proc.wait()
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"sellerhealth {' '.join(args)} failed:\n{''.join(output[-40:])}")
+    return {
+        "seconds": time.monotonic() - started,
+        "peak_rss_bytes": peak,
+        "seconds_to_first_data": first_data[0] if first_data else None,
+    }
+
+
+def measure_floor(bucket: str, work: Path) -> dict:
+    """The least any tool must do: download every file with boto3, load it with DuckDB's read_csv."""
+    client = boto3.client("s3")
+    keys = [
+        o["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        for o in page.get("Contents", [])
+    ]
+    folder = work / "floor"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    started = time.monotonic()
+
+    def fetch(key: str) -> Path:
+        path = folder / key.replace("/", "__")
+        client.download_file(bucket, key, str(path))
+        return path
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(fetch, keys))
+    downloaded = time.monotonic() - started
+    con = duckdb.connect(str(work / "floor.duckdb"))
+    for export in EXPORTS:
+        files = [str(p) for p, k in zip(paths, keys, strict=True) if parse_key(k).export == export and ".json" not in k]
+        if files:
+            con.execute(
+                f"create or replace table {export} as select * from read_csv(?, delim='\t', "
+                "header=true, all_varchar=true, union_by_name=true, quote='', escape='')",
+                [files],
+            )
+    con.close()
+    total = time.monotonic() - started
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"seconds": total, "download_seconds": downloaded, "files": len(keys)}
+
+
+def _generate(bucket: str, first: date, last: date, orders_per_day: int, seed: int, only: date | None = None) -> int:
+    """Upload [first, last]'s exports; with `only`, just that day's files (the history is simulated all the same)."""
+    files = generate_exports(first, last, sellers=1, orders_per_day=orders_per_day, seed=seed, marketplaces=(US,))
+    if only is not None:
+        files = (f for f in files if parse_key(f.key).dt == only)
+    return upload(files, boto3.client("s3"), bucket)
+
+
+def _bucket(name: str) -> str:
+    boto3.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+def _env(bucket: str, warehouse: Path) -> dict[str, str]:
+    env = dict(os.environ, SELLER_EXPORTS_BUCKET=bucket, WAREHOUSE_PATH=str(warehouse))
+    env.pop("DAGSTER_HOME", None)
+    env.pop("PUBLISHED_WAREHOUSE_PATH", None)
+    return env
+
+
+def _items_per_day(warehouse: Path, days: int) -> float:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (items,) = con.execute("select count(distinct (amazon_order_id, sku)) from raw.orders").fetchone()
+    return items / days
+
+
+def _median_runs(args: list[str], env: dict, repeats: int) -> dict:
+    runs = [timed_run(args, env)]
+    if runs[0]["seconds"] < 60:
+        runs += [timed_run(args, env) for _ in range(repeats - 1)]
+    return {
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_rss_bytes": max(r["peak_rss_bytes"] for r in runs),
+        "seconds_to_first_data": statistics.median(r["seconds_to_first_data"] or 0 for r in runs),
+        "runs": len(runs),
+    }
+
+
+def run_benchmark(days: int, orders_per_day: int, short_days: int, repeats: int, double: bool, work: Path) -> dict:
+    last = FIRST_DAY + timedelta(days=days - 1)
+    night = last + timedelta(days=1)
+    results: dict = {"days": days, "orders_per_day": orders_per_day, "machine_cores": os.cpu_count()}
+    with local_s3() as endpoint:
+        os.environ.update(local_s3_env(endpoint))
+        print(f"generating {days} days at {orders_per_day:,} orders a day into the local S3 endpoint ...", flush=True)
+        year = _bucket("bench-year")
+        results["files"] = _generate(year, FIRST_DAY, last, orders_per_day, seed=1)
+
+        print("1. floor: boto3 download + DuckDB read_csv ...", flush=True)
+        results["floor"] = measure_floor(year, work)
+
+        print("2. backfill: the full pipeline over every day in one run ...", flush=True)
+        warehouse = work / "year.duckdb"
+        results["backfill"] = timed_run(
+            ["run", "--start", FIRST_DAY.isoformat(), "--end", last.isoformat()], _env(year, warehouse)
+        )
+        results["items_per_day"] = _items_per_day(warehouse, days)
+
+        print("3. nightly: one more day on top of the history ...", flush=True)
+        _generate(year, FIRST_DAY, night, orders_per_day, seed=1, only=night)
+        results["nightly"] = _median_runs(
+            ["run", "--start", night.isoformat(), "--end", night.isoformat()], _env(year, warehouse), repeats
+        )
+
+        print(f"4. nightly on top of {short_days} days of history ...", flush=True)
+        short = _bucket("bench-short")
+        short_first = night - timedelta(days=short_days)
+        _generate(short, short_first, night, orders_per_day, seed=1)
+        short_warehouse = work / "short.duckdb"
+        timed_run(
+            ["run", "--start", short_first.isoformat(), "--end", (night - timedelta(days=1)).isoformat()],
+            _env(short, short_warehouse),
+        )
+        results["nightly_short_history"] = _median_runs(
+            ["run", "--start", night.isoformat(), "--end", night.isoformat()], _env(short, short_warehouse), repeats
+        )
+
+        if double:
+            print("6. backfill at twice the orders a day ...", flush=True)
+            twice = _bucket("bench-double")
+            _generate(twice, FIRST_DAY, last, orders_per_day * 2, seed=1)
+            results["backfill_double"] = timed_run(
+                ["run", "--start", FIRST_DAY.isoformat(), "--end", last.isoformat()],
+                _env(twice, work / "double.duckdb"),
+            )
+    return results
+
+
+def ratios(r: dict) -> dict:
+    out = {
+        "backfill / floor": (r["backfill"]["seconds"] / r["floor"]["seconds"], 3.0),
+        "nightly / backfill": (r["nightly"]["seconds"] / r["backfill"]["seconds"], 0.10),
+        "nightly / nightly short history": (r["nightly"]["seconds"] / r["nightly_short_history"]["seconds"], 1.5),
+    }
+    if "backfill_double" in r:
+        out["backfill 2x orders / backfill"] = (r["backfill_double"]["seconds"] / r["backfill"]["seconds"], 2.2)
+    return out
+
+
+def render(r: dict) -> str:
+    gib = 1024**3
+    lines = [
+        f"one seller-marketplace, {r['days']} days, {r['items_per_day']:,.0f} order items a day "
+        f"({r['orders_per_day']:,} orders), {r['files']:,} files, {r['machine_cores']} cores",
+        "",
+        f"  {'step':<34} {'wall s':>9} {'peak RSS GB':>12}",
+        f"  {'1. floor (download + read_csv)':<34} {r['floor']['seconds']:>9.1f} {'':>12}"
+        f"   (download {r['floor']['download_seconds']:.1f} s)",
+        f"  {'2. backfill':<34} {r['backfill']['seconds']:>9.1f} {r['backfill']['peak_rss_bytes'] / gib:>12.2f}",
+        f"  {'3. nightly':<34} {r['nightly']['seconds']:>9.1f} {r['nightly']['peak_rss_bytes'] / gib:>12.2f}"
+        f"   (median of {r['nightly']['runs']})",
+        f"  {'4. nightly, short history':<34} {r['nightly_short_history']['seconds']:>9.1f} "
+        f"{r['nightly_short_history']['peak_rss_bytes'] / gib:>12.2f}",
+    ]
+    if "backfill_double" in r:
+        lines.append(
+            f"  {'6. backfill, 2x orders':<34} {r['backfill_double']['seconds']:>9.1f} "
+            f"{r['backfill_double']['peak_rss_bytes'] / gib:>12.2f}"
+        )
+    lines.append(
+        f"  {'fixed start-up of a nightly run':<34} {r['nightly']['seconds_to_first_data']:>9.1f}"
+        "   (process start to the first file loaded: Python, Dagster, dbt manifest, run creation)"
+    )
+    lines += ["", f"  {'ratio':<34} {'measured':>9} {'target':>12}"]
+    for name, (value, target) in ratios(r).items():
+        mark = "ok" if value <= target else "OVER"
+        lines.append(f"  {name:<34} {value:>9.2f} {'<= ' + str(target):>12}  {mark}")
+    lines.append(
+        f"  {'peak memory of the backfill (GB)':<34} {r['backfill']['peak_rss_bytes'] / gib:>9.2f} "
+        f"{'<= 4':>12}  {'ok' if r['backfill']['peak_rss_bytes'] <= 4 * gib else 'OVER'}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--orders-per-day", type=int, default=7500, help="about 10,000 order items a day")
+    parser.add_argument("--short-days", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per median for runs under a minute")
+    parser.add_argument("--no-double", action="store_true", help="skip the backfill at twice the orders")
+    parser.add_argument("--out", type=Path, default=Path("bench_results"))
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sellerhealth-bench-") as work:
+        results = run_benchmark(
+            args.days, args.orders_per_day, args.short_days, args.repeats, not args.no_double, Path(work)
+        )
+    results["ratios"] = {k: {"value": v, "target": t} for k, (v, t) in ratios(results).items()}
+    results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    print()
+    print(render(results))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2))
+    print(f"\nfigures written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

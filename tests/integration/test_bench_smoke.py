@@ -1,0 +1,23 @@
+"""`make bench` keeps working: the whole benchmark at a tiny scale (no timing is asserted)."""
+
+import json
+import subprocess
+
+from tests.conftest import REPO
+
+
+def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
+    args = f"--days 4 --orders-per-day 10 --short-days 2 --repeats 1 --no-double --out {tmp_path}"
+    done = subprocess.run(["make", "-s", "bench", f"BENCH_ARGS={args}"], cwd=REPO, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for line in ("1. floor", "2. backfill", "3. nightly", "4. nightly, short history", "fixed start-up",
+                 "backfill / floor", "nightly / backfill", "peak memory of the backfill"):
+        assert line in done.stdout
+    (written,) = tmp_path.glob("bench-*.json")
+    figures = json.loads(written.read_text())
+    assert figures["days"] == 4 and figures["files"] > 4 * 2
+    for step in ("floor", "backfill", "nightly", "nightly_short_history"):
+        assert figures[step]["seconds"] > 0
+    assert figures["backfill"]["peak_rss_bytes"] > 50 * 2**20
+    assert set(figures["ratios"]) >= {"backfill / floor", "nightly / backfill", "nightly / nightly short history"}
