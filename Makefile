@@ -28,6 +28,10 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Bad input, killed runs, a dead S3 endpoint, locks, a full disk: prints cases tried, faults injected, rows lost.
+robustness: install
+	$(BIN)/python -m pytest tests/robustness -q -p no:cacheprovider
+
 ui: install $(DAGSTER_HOME)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 

@@ -4,7 +4,8 @@ import re
 
 import duckdb
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# The lookbehind starts a match only at the start of a run: linear time on a 1 MB value.
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # North-American style (555-010-0100, (555) 010 0100) or international (+49 30 1234567).
 PHONE = re.compile(r"(?<![\w/.-])(\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}|\+\d{1,3}[ .-]?\d[\d .-]{6,}\d)(?![\w/])")
 # Technical columns whose values are hashes, keys or ids, never written by a buyer.
