@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test ui lint bench clean
+.PHONY: install demo test ui lint bench robustness clean
 
 # make bench BENCH_ARGS="--days 90 --orders-per-day 2000" for a smaller run; see pipelines/bench.py
 BENCH_ARGS ?=
