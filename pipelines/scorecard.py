@@ -91,10 +91,13 @@ def render(lines: list[Line], colour: bool) -> str:
             current = (line.seller_id, line.marketplace_id)
             market = MARKETPLACES.get(line.marketplace_id)
             out.append("")
-            out.append(f"{line.seller_id} / {market.code if market else '?'} ({line.marketplace_id}) "
-                       f"as of {line.as_of_date}")
-            out.append(f"  {'metric':<38} {'channel':<7} {'window':>6} {'value':>11} {'target':>12} "
-                       f"{'status':<9} {'7-day change':>13}")
+            out.append(
+                f"{line.seller_id} / {market.code if market else '?'} ({line.marketplace_id}) as of {line.as_of_date}"
+            )
+            out.append(
+                f"  {'metric':<38} {'channel':<7} {'window':>6} {'value':>11} {'target':>12} "
+                f"{'status':<9} {'7-day change':>13}"
+            )
         target = ""
         if line.target is not None:
             target = f"{_CONDITION.get(line.target_condition, '?')} {format_value(line.metric, line.target)}"

@@ -201,9 +201,7 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
         }
     metrics["warningState"] = []
     return {
-        "accountStatuses": [
-            {"marketplaceId": sim.marketplace_id, "status": "AT_RISK" if at_risk else "NORMAL"}
-        ],
+        "accountStatuses": [{"marketplaceId": sim.marketplace_id, "status": "AT_RISK" if at_risk else "NORMAL"}],
         "performanceMetrics": [metrics],
     }
 

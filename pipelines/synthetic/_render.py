@@ -70,9 +70,7 @@ def offset_suffix(offset_seconds: int) -> str:
 def _clock_texts(offset: int) -> np.ndarray:
     """The text "THH:MM:SS" plus suffix for every second of a day, per style (local offset, Z, +00:00)."""
     clocks = [f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(DAY)]
-    return np.array(
-        [c + suffix for suffix in (offset_suffix(offset), "Z", "+00:00") for c in clocks], dtype=object
-    )
+    return np.array([c + suffix for suffix in (offset_suffix(offset), "Z", "+00:00") for c in clocks], dtype=object)
 
 
 def format_instants(values: np.ndarray, style: np.ndarray, offset: int) -> np.ndarray:
@@ -105,9 +103,7 @@ def money(values: np.ndarray, decimals: int) -> np.ndarray:
         texts = [str(v) for v in uniq.tolist()]
     else:
         unit = 10**decimals
-        texts = [
-            f"{'-' if v < 0 else ''}{abs(v) // unit}.{abs(v) % unit:0{decimals}d}" for v in uniq.tolist()
-        ]
+        texts = [f"{'-' if v < 0 else ''}{abs(v) // unit}.{abs(v) % unit:0{decimals}d}" for v in uniq.tolist()]
     return np.array(texts, dtype=object)[inverse]
 
 

@@ -145,10 +145,7 @@ def catalogue(seed: int, seller_index: int, marketplace_id: str) -> Catalogue:
     products = rng.choice(len(PRODUCTS), size=N_SKUS, replace=False)
     variants = rng.integers(0, len(VARIANTS), size=N_SKUS)
     names = np.array(
-        [
-            f"{brand} {PRODUCTS[p]}, {VARIANTS[v]}"
-            for p, v in zip(products.tolist(), variants.tolist(), strict=True)
-        ],
+        [f"{brand} {PRODUCTS[p]}, {VARIANTS[v]}" for p, v in zip(products.tolist(), variants.tolist(), strict=True)],
         dtype=object,
     )
     letters = random_strings(rng, N_SKUS, 3, _UPPER)
@@ -360,9 +357,7 @@ def simulate(
         + zero_padded(numbers % 10**7, 7)
     )
     is_mfn = rng.random(n) < P_MFN
-    merchant_order_id = np.where(
-        is_mfn, f"SO{seller_index + 1}-" + zero_padded(np.arange(n) + 100_001, 7), ""
-    )
+    merchant_order_id = np.where(is_mfn, f"SO{seller_index + 1}-" + zero_padded(np.arange(n) + 100_001, 7), "")
     buyer_email = random_strings(rng, n, 15, _LOWER_ALNUM) + "@marketplace.amazon.com"
     ship_level = np.where(is_mfn, _choice(rng, SHIP_LEVELS_MFN, n), _choice(rng, SHIP_LEVELS_AFN, n))
     city = rng.integers(0, len(market.cities), n)
@@ -408,10 +403,7 @@ def simulate(
     by = _choice(rng, CANCEL_BY, n)
     reason_pick = rng.integers(0, 1000, n)
     cancel_reason = np.array(
-        [
-            CANCEL_REASONS[b][r % len(CANCEL_REASONS[b])]
-            for b, r in zip(by.tolist(), reason_pick.tolist(), strict=True)
-        ],
+        [CANCEL_REASONS[b][r % len(CANCEL_REASONS[b])] for b, r in zip(by.tolist(), reason_pick.tolist(), strict=True)],
         dtype=object,
     )
     cancelled_at = np.where(cancelled, pending + 60 + rng.integers(6 * 60, 48 * HOUR, n), NEVER)
@@ -426,9 +418,9 @@ def simulate(
     backlog = backlog_lookup[lsd_day]
     late = rng.random(n) < np.where(backlog, P_LATE_SHIP_BACKLOG, P_LATE_SHIP)
     earliest = pending + 5 * 60
-    on_time_ship = (
-        earliest + rng.beta(1.6, 2.4, n) * np.maximum(latest_ship - 30 * 60 - earliest, 60)
-    ).astype(np.int64)
+    on_time_ship = (earliest + rng.beta(1.6, 2.4, n) * np.maximum(latest_ship - 30 * 60 - earliest, 60)).astype(
+        np.int64
+    )
     # Warehouses confirm shipments in working hours (08:00-20:00 local): move night-time confirmations
     # to the next morning, unless that would miss the ship-by deadline.
     local_ship = on_time_ship + offset
@@ -465,9 +457,7 @@ def simulate(
     first_scan = np.where(scanned, shipped + rng.integers(2 * HOUR, 24 * HOUR, n), NEVER)
 
     ship_day = np.clip((shipped - t0) // DAY, -3, n_days + 20) + 3
-    on_time = rng.random(n) < np.where(
-        backlog_lookup[ship_day], P_ON_TIME_DELIVERY_BACKLOG, P_ON_TIME_DELIVERY
-    )
+    on_time = rng.random(n) < np.where(backlog_lookup[ship_day], P_ON_TIME_DELIVERY_BACKLOG, P_ON_TIME_DELIVERY)
     transit = rng.integers(2 * DAY, 5 * DAY, n)
     deadline = latest_delivery - rng.integers(0, 6 * HOUR, n)
     in_time = np.maximum(np.minimum(shipped + transit, deadline), shipped + 26 * HOUR)
@@ -534,14 +524,10 @@ def simulate(
     speed = rng.choice(3, size=m, p=[0.93, 0.05, 0.02])  # in hours, after 48 h, never
     quick = np.clip(rng.lognormal(np.log(5 * HOUR), 0.9, m), 10 * 60, 47 * HOUR).astype(np.int64)
     slow = rng.integers(49 * HOUR, 120 * HOUR, m)
-    rr_responded = np.where(
-        speed == 0, rr_requested + quick, np.where(speed == 1, rr_requested + slow, NEVER)
-    )
+    rr_responded = np.where(speed == 0, rr_requested + quick, np.where(speed == 1, rr_requested + slow, NEVER))
     in_policy_response = _choice(rng, (("AUTHORIZED", 0.9), ("REJECTED", 0.04), ("CLOSED", 0.06)), m)
     out_policy_response = _choice(rng, (("AUTHORIZED", 0.4), ("REJECTED", 0.5), ("CLOSED", 0.1)), m)
-    rr_response = np.where(
-        rr_responded == NEVER, "", np.where(in_policy, in_policy_response, out_policy_response)
-    )
+    rr_response = np.where(rr_responded == NEVER, "", np.where(in_policy, in_policy_response, out_policy_response))
     refund = (rr_response == "AUTHORIZED") & (rng.random(m) < 0.9)
     rr_refunded = np.where(refund, rr_responded + rng.integers(2 * DAY, 10 * DAY, m), NEVER)
     partial = rng.random(m) < 0.1

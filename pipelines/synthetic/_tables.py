@@ -274,9 +274,7 @@ def return_requests(sim: Sim) -> Table:
 def buyer_messages(sim: Sim) -> Table:
     """Unanswered when received, then answered (or marked no-response-needed)."""
     every = np.arange(len(sim.msg_id))
-    vm, ts, _ = _versions(
-        (every, sim.msg_received), (every, sim.msg_responded), (every, sim.msg_no_response_at)
-    )
+    vm, ts, _ = _versions((every, sim.msg_received), (every, sim.msg_responded), (every, sim.msg_no_response_at))
     columns = [
         sim.msg_id[vm],
         sim.msg_thread[vm],
