@@ -80,7 +80,7 @@ def _ensure_bucket(client, bucket: str) -> None:
         client.create_bucket(Bucket=bucket)
 
 
-def run_pipeline(start: date, end: date, keep_history: bool = True) -> bool:
+def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh: bool = False) -> bool:
     """One Dagster run over the export days [start, end]: ingest, build the models, update the alerts, publish.
 
     The last step publishes the warehouse (a read-only copy, see pipelines/defs/publish); it runs only
@@ -94,6 +94,7 @@ def run_pipeline(start: date, end: date, keep_history: bool = True) -> bool:
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from pipelines.definitions import RUN_JOB_NAME, defs
+    from pipelines.defs.transform.assets import FULL_REFRESH_TAG
     from pipelines.resources import S3Exports
 
     s3 = S3Exports()
@@ -108,7 +109,11 @@ def run_pipeline(start: date, end: date, keep_history: bool = True) -> bool:
     job = defs.resolve_job_def(RUN_JOB_NAME)
     result = job.execute_in_process(
         instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
+            ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
+            **({FULL_REFRESH_TAG: "true"} if full_refresh else {}),
+        },
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
@@ -147,7 +152,7 @@ def print_load_report(start: date, end: date) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     _check_range(args.start, args.end)
     started = time.monotonic()
-    ok = run_pipeline(args.start, args.end)
+    ok = run_pipeline(args.start, args.end, full_refresh=args.full_refresh)
     if not ok:
         print(
             "run failed: the published warehouse (what BI tools and reports read) is as it was before the run; "
@@ -266,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="one pipeline run over those export days (ingest, check, build)")
     run.add_argument("--start", type=_day, required=True)
     run.add_argument("--end", type=_day, required=True)
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models in full (after changing one of them); runs decide this "
+        "themselves when files loaded before were removed or changed",
+    )
     run.set_defaults(func=cmd_run)
 
     card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics and open alerts")

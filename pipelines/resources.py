@@ -219,7 +219,7 @@ class Warehouse(dg.ConfigurableResource):
         path = self.resolved_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = duckdb.connect(str(path))
+            con = duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WarehouseLocked(
@@ -231,6 +231,15 @@ class Warehouse(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory for the pipeline's connections and dbt (SELLERHEALTH_DUCKDB_MEMORY_LIMIT, default 2GB).
+
+    Larger sorts, joins and windows spill to disk beside the warehouse; DuckDB's own default, 80%
+    of the machine, is no limit at all on a machine shared with other work.
+    """
+    return os.environ.get("SELLERHEALTH_DUCKDB_MEMORY_LIMIT") or "2GB"
 
 
 def dbt_executable() -> str:

@@ -63,6 +63,23 @@ create table if not exists {RAW_SCHEMA}.rejected_rows (
 """
 
 
+# A load that took rows away: a file loaded before is gone from the bucket, or holds other
+# content (another ETag). The dbt models built incrementally cannot see rows that disappeared,
+# so the next run rebuilds them in full and sets rebuilt_at (pipelines/defs/transform/assets.py).
+RESTATEMENTS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.restatements (
+    export varchar not null,
+    first_day date not null,        -- the range that was loaded again
+    last_day date not null,
+    files_changed bigint not null,  -- loaded before with another ETag
+    files_removed bigint not null,  -- loaded before, gone from the bucket now
+    example_key varchar not null,
+    restated_at timestamp not null,
+    rebuilt_at timestamp            -- when the models were rebuilt in full; NULL: not yet
+)
+"""
+
+
 def raw_table_columns(export: str) -> list[tuple[str, str]]:
     """(name, SQL type) of `raw.<export>`, lineage columns first."""
     cols = list(LINEAGE_COLUMNS)
@@ -79,3 +96,4 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists {RAW_SCHEMA}.{export} (\n    {cols}\n)")
     con.execute(INGESTED_FILES_DDL)
     con.execute(REJECTED_ROWS_DDL)
+    con.execute(RESTATEMENTS_DDL)

@@ -8,11 +8,20 @@ from tests.conftest import REPO
 
 def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
     args = f"--days 4 --orders-per-day 10 --short-days 2 --repeats 1 --no-double --out {tmp_path}"
-    done = subprocess.run(["make", "-s", "bench", f"BENCH_ARGS={args}"], cwd=REPO, capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run(
+        ["make", "-s", "bench", f"BENCH_ARGS={args}"], cwd=REPO, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for line in ("1. floor", "2. backfill", "3. nightly", "4. nightly, short history", "fixed start-up",
-                 "backfill / floor", "nightly / backfill", "peak memory of the backfill"):
+    for line in (
+        "1. floor",
+        "2. backfill",
+        "3. nightly",
+        "4. nightly, short history",
+        "fixed start-up",
+        "backfill / floor",
+        "nightly / backfill",
+        "peak memory of the backfill",
+    ):
         assert line in done.stdout
     (written,) = tmp_path.glob("bench-*.json")
     figures = json.loads(written.read_text())

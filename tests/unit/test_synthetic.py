@@ -77,9 +77,7 @@ def _rows(f: GeneratedFile) -> tuple[list[str], list[dict[str, str]]]:
     rows = []
     for line in lines[1:]:
         fields = line.split("\t")
-        assert len(fields) == len(header), (
-            f"{f.key}: a row has {len(fields)} fields, the header {len(header)}"
-        )
+        assert len(fields) == len(header), f"{f.key}: a row has {len(fields)} fields, the header {len(header)}"
         rows.append(dict(zip(header, fields, strict=True)))
     return header, rows
 
@@ -114,9 +112,7 @@ def two_weeks() -> list[GeneratedFile]:
 @pytest.fixture(scope="module")
 def quarter() -> Loaded:
     """October to December: enough days for feedback, file quirks and the December backlog."""
-    return Loaded(
-        list(generate_exports(date(2025, 10, 1), date(2025, 12, 31), sellers=2, orders_per_day=120))
-    )
+    return Loaded(list(generate_exports(date(2025, 10, 1), date(2025, 12, 31), sellers=2, orders_per_day=120)))
 
 
 def test_seller_ids_are_deterministic_merchant_tokens():
@@ -142,9 +138,7 @@ def test_another_seed_gives_other_data(two_weeks):
 
 def test_a_seller_marketplace_history_does_not_depend_on_the_others(two_weeks):
     alone = list(
-        generate_exports(
-            date(2025, 3, 3), date(2025, 3, 16), sellers=1, orders_per_day=40, marketplaces=(US,)
-        )
+        generate_exports(date(2025, 3, 3), date(2025, 3, 16), sellers=1, orders_per_day=40, marketplaces=(US,))
     )
     together = {f.key: f.body for f in two_weeks}
     assert alone and all(together.get(f.key) == f.body for f in alone)
@@ -158,9 +152,7 @@ def test_keys_follow_the_layout(two_weeks):
         assert date(2025, 3, 3) <= k.dt <= date(2025, 3, 16)
         assert re.fullmatch(r"part-\d{4}\.(tsv|tsv\.gz|json)", k.file)
         assert k.file.endswith(".json") == (k.export == "account_health")
-    prefixed = next(
-        iter(generate_exports(date(2025, 3, 3), date(2025, 3, 3), sellers=1, prefix="raw/exports/"))
-    )
+    prefixed = next(iter(generate_exports(date(2025, 3, 3), date(2025, 3, 3), sellers=1, prefix="raw/exports/")))
     assert parse_key(prefixed.key, prefix="raw/exports/").export == "orders"
 
 
@@ -193,9 +185,7 @@ def test_every_export_has_a_file_every_day_with_the_spec_header(two_weeks):
 
 def test_scheduled_reports_come_every_day_other_exports_only_with_records():
     # At 5 orders a day most days have no cancellation and no feedback.
-    files = list(
-        generate_exports(date(2025, 3, 3), date(2025, 3, 9), sellers=1, orders_per_day=5, marketplaces=(US,))
-    )
+    files = list(generate_exports(date(2025, 3, 3), date(2025, 3, 9), sellers=1, orders_per_day=5, marketplaces=(US,)))
     feedback = [f for f in files if f.key.startswith("feedback/")]
     assert len(feedback) == 7
     assert any(len(_text(f).splitlines()) == 1 for f in feedback)
@@ -381,9 +371,7 @@ def test_buyer_messages_get_answers_slower_at_weekends(quarter):
 
 
 def test_account_health_documents_are_weekly_json_with_drifting_keys(quarter):
-    docs = [
-        (parse_key(f.key), json.loads(f.body)) for f in quarter.files if "/account_health/" in "/" + f.key
-    ]
+    docs = [(parse_key(f.key), json.loads(f.body)) for f in quarter.files if "/account_health/" in "/" + f.key]
     assert len(docs) == 2 * 2 * 13  # sellers x marketplaces x Mondays of Oct-Dec 2025
     names = Counter()
     for key, doc in docs:
@@ -401,12 +389,8 @@ def test_account_health_documents_are_weekly_json_with_drifting_keys(quarter):
 
 
 def test_the_second_seller_breaches_the_order_defect_rate_in_the_second_half():
-    files = generate_exports(
-        date(2025, 1, 1), date(2025, 12, 31), sellers=2, orders_per_day=30, marketplaces=(US,)
-    )
-    loaded = Loaded(
-        [f for f in files if f.key.split("/")[0] in ("orders", "feedback", "claims", "chargebacks")]
-    )
+    files = generate_exports(date(2025, 1, 1), date(2025, 12, 31), sellers=2, orders_per_day=30, marketplaces=(US,))
+    loaded = Loaded([f for f in files if f.key.split("/")[0] in ("orders", "feedback", "claims", "chargebacks")])
     orders = _latest(loaded.rows["orders"], ["amazon-order-id", "sku"], "last-updated-date")
     purchased = {(s, o): _instant(row["purchase-date"]).date() for (s, _, o, _), row in orders.items()}
     defects = set()

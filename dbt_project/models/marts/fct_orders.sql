@@ -2,11 +2,12 @@
 -- latest loaded day of its seller-marketplace (its last as-of day), its order quality points
 -- then, its SKUs and carrier: the drill-down behind the metrics (which SKU, carrier or channel
 -- drives the defects).
-with
+--
+-- A view: its flags are as of the latest loaded day, which moves every night, so a table would be
+-- rewritten whole every night; the view reads int_order_events (built incrementally) instead.
+{{ config(materialized='view') }}
 
-orders as (
-    select * from {{ ref('int_orders') }}
-),
+with
 
 order_events as (
     select * from {{ ref('int_order_events') }}
@@ -61,8 +62,8 @@ final as (
         flags.purchase_date as purchased_at,
         flags.fulfillment_channel,
         flags.order_status,
-        orders.item_count,
-        orders.skus,
+        flags.item_count,
+        flags.skus,
         flags.carrier,
 
         ---------- events as of the latest loaded day
@@ -92,10 +93,6 @@ final as (
         end as order_quality_points
 
     from flags
-    inner join orders
-        on flags.seller_id = orders.seller_id
-        and flags.marketplace_id = orders.marketplace_id
-        and flags.amazon_order_id = orders.amazon_order_id
 )
 
 select * from final

@@ -126,6 +126,7 @@ def ingest_export(
     ensure_raw_tables(con)
     con.execute("begin transaction")
     try:
+        _record_restatement(con, export, first_day, last_day, listing.objects, now)
         for audit in ("ingested_files", "rejected_rows"):
             con.execute(
                 f"delete from {RAW_SCHEMA}.{audit} where export = ? and dt between ? and ?",
@@ -157,6 +158,27 @@ def ingest_export(
         con.execute("rollback")
         raise
     return summary
+
+
+def _record_restatement(con, export: str, first_day: date, last_day: date, objects, now) -> None:
+    """Note in raw.restatements when files loaded before for the range are gone or changed.
+
+    Rows of those files may disappear with this load, which the incrementally built models
+    cannot see: the next run rebuilds them in full. Loading the same files again, or new ones,
+    only adds or repeats rows and needs no such thing.
+    """
+    listed = {o.key.key: o.etag for o in objects}
+    before = con.execute(
+        f"select source_key, etag from {RAW_SCHEMA}.ingested_files where export = ? and dt between ? and ?",
+        [export, first_day, last_day],
+    ).fetchall()
+    removed = [key for key, _ in before if key not in listed]
+    changed = [key for key, etag in before if key in listed and listed[key] != etag]
+    if removed or changed:
+        con.execute(
+            f"insert into {RAW_SCHEMA}.restatements values (?, ?, ?, ?, ?, ?, ?, null)",
+            [export, first_day, last_day, len(changed), len(removed), (changed + removed)[0], now],
+        )
 
 
 def _load_batch(con, table, batch, bodies, summary: IngestSummary, now, log) -> None:

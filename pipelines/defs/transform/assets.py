@@ -5,17 +5,21 @@ The manifest is prepared when missing or older than the project's files (`ensure
 """
 
 import importlib.metadata
+import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
 from pipelines.resources import REPO_ROOT, Warehouse, dbt_executable
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -74,12 +78,61 @@ translator = SellerHealthTranslator(settings=DagsterDbtTranslatorSettings(enable
 # (tests/dbt), a run does not (about 30 nodes, 3 s of every night).
 RUN_ARGS = ["build", "--exclude", "resource_type:unit_test"]
 
+# A run tagged with this (`sellerhealth run --full-refresh`) rebuilds the incremental models in full.
+FULL_REFRESH_TAG = "sellerhealth/full_refresh"
+LOADED_THROUGH_COLUMN = "_loaded_through"  # macros/incremental.sql
+
+
+def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> str | None:
+    """Why the incremental models must be rebuilt in full this time, or None when they need not.
+
+    - rows may have disappeared: a file loaded before was removed or changed (raw.restatements);
+    - an incremental model's table predates incremental builds (no `_loaded_through` column).
+    """
+    ensure_raw_tables(con)
+    (pending,) = con.execute(f"select count(*) from {RAW_SCHEMA}.restatements where rebuilt_at is null").fetchone()
+    if pending:
+        export, key = con.execute(
+            f"select export, example_key from {RAW_SCHEMA}.restatements where rebuilt_at is null "
+            "order by restated_at limit 1"
+        ).fetchone()
+        return f"{pending} load(s) replaced files loaded before (first: {export}, {key})"
+    manifest = json.loads(manifest_path.read_text())
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["config"].get("materialized") != "incremental":
+            continue
+        columns = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [node["schema"], node.get("alias") or node["name"]],
+            ).fetchall()
+        }
+        if columns and LOADED_THROUGH_COLUMN not in columns:
+            return f"{node['schema']}.{node['name']} was built before incremental builds"
+    return None
+
 
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     # The one setting shared with the ingestion assets: dbt reads WAREHOUSE_PATH in profiles.yml.
     os.environ["WAREHOUSE_PATH"] = str(warehouse.resolved_path())
-    yield from dbt.cli(RUN_ARGS, context=context).stream()
+    with warehouse.connect() as con:
+        checked_at = datetime.now(UTC).replace(tzinfo=None)
+        reason = full_build_reason(con, dbt_project.manifest_path)
+    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+        reason = f"the run is tagged {FULL_REFRESH_TAG}"
+    args = list(RUN_ARGS)
+    if reason:
+        context.log.info(f"rebuilding every model in full (--full-refresh): {reason}")
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context).stream()
+    if reason:
+        with warehouse.connect() as con:
+            con.execute(
+                f"update {RAW_SCHEMA}.restatements set rebuilt_at = ? where rebuilt_at is null and restated_at <= ?",
+                [datetime.now(UTC).replace(tzinfo=None), checked_at],
+            )
 
 
 class SellerHealthDbtCliResource(DbtCliResource):

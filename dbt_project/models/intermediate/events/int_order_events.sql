@@ -2,10 +2,29 @@
 -- "Order events"). An event of day e holds for every as-of day D >= e; only the late shipment
 -- can end (when the order is cancelled), so it has a first and a last day. Events of an order
 -- unknown to `orders` count nowhere: every event joins to this model's orders.
+{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
+
 with
 
+{% if is_incremental() -%}
+-- every export that holds an event of an order
+touched_orders as (
+    {{ orders_touched_since_last_build([
+        {'export': 'orders', 'record_key': ['amazon_order_id', 'sku']},
+        {'export': 'feedback', 'record_key': ['amazon_order_id']},
+        {'export': 'claims', 'record_key': ['claim_id']},
+        {'export': 'chargebacks', 'record_key': ['chargeback_id']},
+        {'export': 'cancellations', 'record_key': ['amazon_order_id']},
+        {'export': 'mfn_shipments', 'record_key': ['amazon_order_id']},
+        {'export': 'return_requests', 'record_key': ['rma_id']},
+        {'export': 'buyer_messages', 'record_key': ['message_id']},
+    ]) }}
+),
+{%- endif %}
+
 orders as (
-    select * from {{ ref('int_orders') }}
+    select * from {{ ref('int_orders') }} as orders
+    {{ where_order_touched('orders') }}
 ),
 
 feedback as (
@@ -115,6 +134,8 @@ joined as (
         orders.purchase_day,
         orders.fulfillment_channel,
         orders.order_status,
+        orders.item_count,
+        orders.skus,
         negative_feedback.negative_feedback_day,
         counted_claims.counted_claim_day,
         service_chargebacks.service_chargeback_day,
@@ -170,6 +191,8 @@ final as (
         purchase_day,
         fulfillment_channel,
         order_status,
+        item_count,
+        skus,
         carrier,
 
         ---------- first day of each event (NULL: never)
@@ -185,7 +208,9 @@ final as (
         valid_tracking_day,
         refund_day,
         buyer_contact_day,
-        late_response_day
+        late_response_day,
+
+        {{ loaded_through_column() }}
 
     from joined
 )
