@@ -7,6 +7,7 @@ The manifest is prepared when missing or older than the project's files (`ensure
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -126,13 +127,32 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     if reason:
         context.log.info(f"rebuilding every model in full (--full-refresh): {reason}")
         args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    keep_partial_parse(invocation.target_path, dbt_project)
     if reason:
         with warehouse.connect() as con:
             con.execute(
                 f"update {RAW_SCHEMA}.restatements set rebuilt_at = ? where rebuilt_at is null and restated_at <= ?",
                 [datetime.now(UTC).replace(tzinfo=None), checked_at],
             )
+
+
+def keep_partial_parse(run_target: Path, project: DbtProject) -> None:
+    """Keep the run's parsed project for the next run, as `dbt` itself does in one target folder.
+
+    dagster-dbt gives every invocation its own target folder, seeded with the project's
+    `target/partial_parse.msgpack`, but never copies the refreshed file back. That file was written
+    by `dbt parse` for whatever WAREHOUSE_PATH was set then; dbt reparses everything (about 4 s)
+    when the profile differs, so without this every run reparsed the whole project.
+    """
+    fresh = run_target / "partial_parse.msgpack"
+    if not fresh.exists():
+        return
+    kept = project.project_dir / "target" / "partial_parse.msgpack"
+    tmp = kept.with_suffix(".tmp")
+    shutil.copyfile(fresh, tmp)
+    os.replace(tmp, kept)
 
 
 class SellerHealthDbtCliResource(DbtCliResource):

@@ -44,15 +44,18 @@ cancellations as (
 ),
 
 shipments as (
-    select * from {{ ref('int_mfn_shipment_events') }}
+    select * from {{ ref('int_mfn_shipment_events') }} as shipments
+    {{ where_order_touched('shipments') }}
 ),
 
 return_requests as (
-    select * from {{ ref('int_return_request_outcomes') }}
+    select * from {{ ref('int_return_request_outcomes') }} as return_requests
+    {{ where_order_touched('return_requests') }}
 ),
 
 messages as (
-    select * from {{ ref('int_buyer_message_responses') }}
+    select * from {{ ref('int_buyer_message_responses') }} as messages
+    {{ where_order_touched('messages') }}
 ),
 
 -- one feedback per order, in its latest version: 1 or 2 stars is negative
