@@ -1,8 +1,8 @@
 """A content hash of every table of a DuckDB file, to compare warehouses row for row.
 
-Columns that record when a run happened (`_loaded_at`, `loaded_at`), not what the exports say, are left
-out; rows are sorted, so the physical order of a table does not matter, but every row (duplicates too)
-counts.
+Columns that record when a run happened (`_loaded_at`, `loaded_at`, the incremental models'
+`_loaded_through`, a restatement's times), not what the exports say, are left out; rows are sorted,
+so the physical order of a table does not matter, but every row (duplicates too) counts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import hashlib
 
 import duckdb
 
-RUN_TIME_COLUMNS = {"_loaded_at", "loaded_at"}
+RUN_TIME_COLUMNS = {"_loaded_at", "loaded_at", "_loaded_through", "restated_at", "rebuilt_at"}
 
 
 def table_hashes(path) -> dict[str, str]:

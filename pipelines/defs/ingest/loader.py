@@ -22,7 +22,12 @@ from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
 from pipelines.resources import ExportObject, S3Exports
 
 DOWNLOAD_THREADS = 8
-BATCH_FILES = 64  # files in flight at once: bounds memory, keeps the download threads busy
+# Files in flight at once: bounds memory (a batch's rows are held as pandas frames until they are
+# inserted), keeps the download threads busy. 64 files of 10,000 order rows took 2.5 GB; a
+# batch stops at 64 files or about 32 MB of text, whichever comes first.
+BATCH_FILES = 64
+BATCH_TEXT_BYTES = 32 * 1024 * 1024
+GZIP_RATIO = 8  # a .gz file's text, estimated from its size
 
 
 @dataclass
@@ -124,17 +129,13 @@ def ingest_export(
     client = s3.client()
 
     ensure_raw_tables(con)
-    con.execute("begin transaction")
+    # Batches go to loading tables first, each committed on its own: DuckDB holds a transaction's
+    # new rows in memory, so a year loaded in one transaction grew by 0.5 GB per million rows.
+    # The raw tables then change in one short transaction: nothing of the range, or all of it.
+    loading = _create_loading_tables(con, export)
     try:
-        _record_restatement(con, export, first_day, last_day, listing.objects, now)
-        for audit in ("ingested_files", "rejected_rows"):
-            con.execute(
-                f"delete from {RAW_SCHEMA}.{audit} where export = ? and dt between ? and ?",
-                [export, first_day, last_day],
-            )
-        con.execute(f"delete from {table} where dt between ? and ?", [first_day, last_day])
         objects = listing.objects
-        batches = [objects[i : i + BATCH_FILES] for i in range(0, len(objects), BATCH_FILES)]
+        batches = _batches(objects)
         with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
             # The next batch downloads while this one is parsed and loaded.
             pending = [pool.submit(s3.get, client, o.key.key) for o in batches[0]] if batches else []
@@ -143,7 +144,7 @@ def ingest_export(
                 bodies = [f.result() for f in pending]
                 if i + 1 < len(batches):
                     pending = [pool.submit(s3.get, client, o.key.key) for o in batches[i + 1]]
-                _load_batch(con, table, batch, bodies, summary, now, log)
+                _load_batch(con, loading, batch, bodies, summary, now, log)
                 before, done = done, done + len(batch)
                 if done // progress_every != before // progress_every or done == len(objects):
                     line = (
@@ -153,11 +154,68 @@ def ingest_export(
                     log.info(line)
                     if on_progress:
                         on_progress(line)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        con.execute("begin transaction")
+        try:
+            _record_restatement(con, export, first_day, last_day, listing.objects, now)
+            for audit in ("ingested_files", "rejected_rows"):
+                con.execute(
+                    f"delete from {RAW_SCHEMA}.{audit} where export = ? and dt between ? and ?",
+                    [export, first_day, last_day],
+                )
+            (outside,) = con.execute(
+                f"select count(*) from {table} where dt not between ? and ?", [first_day, last_day]
+            ).fetchone()
+            if outside:
+                con.execute(f"delete from {table} where dt between ? and ?", [first_day, last_day])
+                con.execute(f"insert into {table} by name select * from {loading['rows']}")
+            else:
+                # The table holds nothing but this range (a first backfill): the loaded table takes
+                # its place instead of being copied (16 s for a year of 7.6 million order rows).
+                con.execute(f"drop table {table}")
+                con.execute(f"alter table {loading['rows']} rename to {export}")
+            con.execute(f"insert into {RAW_SCHEMA}.ingested_files by name select * from {loading['files']}")
+            con.execute(f"insert into {RAW_SCHEMA}.rejected_rows by name select * from {loading['rejected']}")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        for name in loading.values():
+            con.execute(f"drop table if exists {name}")
     return summary
+
+
+def _create_loading_tables(con: duckdb.DuckDBPyConnection, export: str) -> dict[str, str]:
+    """Empty copies of the raw table and the two audit tables, for one load of `export`.
+
+    They live in the raw schema (a table can only be renamed within its schema), named
+    `_loading_<export>...`. A load killed midway leaves them behind; the next load replaces them.
+    """
+    tables = {
+        "rows": (f"{RAW_SCHEMA}._loading_{export}", f"{RAW_SCHEMA}.{export}"),
+        "files": (f"{RAW_SCHEMA}._loading_{export}__ingested_files", f"{RAW_SCHEMA}.ingested_files"),
+        "rejected": (f"{RAW_SCHEMA}._loading_{export}__rejected_rows", f"{RAW_SCHEMA}.rejected_rows"),
+    }
+    for name, like in tables.values():
+        con.execute(f"create or replace table {name} as select * from {like} limit 0")
+    return {role: name for role, (name, _) in tables.items()}
+
+
+def _batches(objects: list[ExportObject]) -> list[list[ExportObject]]:
+    """Consecutive groups of at most BATCH_FILES files and about BATCH_TEXT_BYTES of text."""
+    batches: list[list[ExportObject]] = []
+    current: list[ExportObject] = []
+    text_bytes = 0
+    for obj in objects:
+        size = obj.size * (GZIP_RATIO if obj.key.key.endswith(".gz") else 1)
+        if current and (len(current) >= BATCH_FILES or text_bytes + size > BATCH_TEXT_BYTES):
+            batches.append(current)
+            current, text_bytes = [], 0
+        current.append(obj)
+        text_bytes += size
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _record_restatement(con, export: str, first_day: date, last_day: date, objects, now) -> None:
@@ -181,7 +239,7 @@ def _record_restatement(con, export: str, first_day: date, last_day: date, objec
         )
 
 
-def _load_batch(con, table, batch, bodies, summary: IngestSummary, now, log) -> None:
+def _load_batch(con, loading: dict[str, str], batch, bodies, summary: IngestSummary, now, log) -> None:
     read_ok: list[tuple[ExportObject, str, TextFile]] = []
     outcomes: list[tuple[ExportObject, str, ParsedFile | None, FileRejected | None]] = []
     for obj, (body, etag) in zip(batch, bodies, strict=True):
@@ -225,8 +283,8 @@ def _load_batch(con, table, batch, bodies, summary: IngestSummary, now, log) -> 
         rejected += _rejected_rows(obj, etag, parsed, error, now)
     if frames:
         con.register("batch_frame", pd.concat(frames, ignore_index=True))
-        con.execute(f"insert into {table} by name select * from batch_frame")
+        con.execute(f"insert into {loading['rows']} by name select * from batch_frame")
         con.unregister("batch_frame")
-    con.executemany(f"insert into {RAW_SCHEMA}.ingested_files values ({', '.join(['?'] * 14)})", file_rows)
+    con.executemany(f"insert into {loading['files']} values ({', '.join(['?'] * 14)})", file_rows)
     if rejected:
-        con.executemany(f"insert into {RAW_SCHEMA}.rejected_rows values ({', '.join(['?'] * 12)})", rejected)
+        con.executemany(f"insert into {loading['rejected']} values ({', '.join(['?'] * 12)})", rejected)
