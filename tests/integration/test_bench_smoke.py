@@ -18,6 +18,7 @@ def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
         "3. nightly",
         "4. nightly, short history",
         "fixed start-up",
+        "where the time went",
         "backfill / floor",
         "nightly / backfill",
         "peak memory of the backfill",
@@ -29,4 +30,7 @@ def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
     for step in ("floor", "backfill", "nightly", "nightly_short_history"):
         assert figures[step]["seconds"] > 0
     assert figures["backfill"]["peak_rss_bytes"] > 50 * 2**20
+    # the nights ran one after another, and their start-up and phases were timed
+    assert figures["nightly"]["runs"] == 1 and figures["nightly"]["dbt_startup_seconds"] > 0
+    assert set(figures["nightly"]["phases"]) == {"startup_and_ingest", "dbt", "alerts_and_publish"}
     assert set(figures["ratios"]) >= {"backfill / floor", "nightly / backfill", "nightly / nightly short history"}
