@@ -7,10 +7,13 @@ it works from cron or `.venv/bin/sellerhealth` without an activated virtualenv o
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -91,11 +94,9 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     range in its SQLite storage, so the demo runs without history.
     """
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
     from pipelines.definitions import RUN_JOB_NAME, defs
-    from pipelines.defs.transform.assets import FULL_REFRESH_TAG
-    from pipelines.resources import S3Exports
+    from pipelines.resources import S3Exports, Warehouse
 
     s3 = S3Exports()
     s3.resolved_bucket()  # fail early, with the variable's name, when it is not set
@@ -107,7 +108,23 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     persistent = keep_history and os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def(RUN_JOB_NAME)
-    result = job.execute_in_process(
+    with run_lock(Warehouse().resolved_path()):
+        result = _execute(job, instance, start, end, full_refresh)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                error = event.step_failure_data.error
+                message = error.cause.message if error and error.cause else error.message if error else "?"
+                print(f"FAILED: {event.step_key}: {message.strip()}", file=sys.stderr)
+    return result.success
+
+
+def _execute(job, instance, start: date, end: date, full_refresh: bool):
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    from pipelines.defs.transform.assets import FULL_REFRESH_TAG
+
+    return job.execute_in_process(
         instance=instance,
         tags={
             ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
@@ -117,13 +134,32 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
-    if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                error = event.step_failure_data.error
-                message = error.cause.message if error and error.cause else error.message if error else "?"
-                print(f"FAILED: {event.step_key}: {message.strip()}", file=sys.stderr)
-    return result.success
+
+
+@contextmanager
+def run_lock(warehouse_path: Path) -> Iterator[None]:
+    """Hold `<warehouse>.run-lock` for a whole run: a second run on the same warehouse stops at once.
+
+    DuckDB's own lock is held per step, so two runs started together would take turns at it and
+    both fail halfway. The lock is an flock: it goes with the process, even a killed one.
+    """
+    from pipelines.resources import WarehouseLocked
+
+    lock_path = warehouse_path.with_name(warehouse_path.name + ".run-lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise WarehouseLocked(
+            f"the warehouse {warehouse_path} is open for writing by another process "
+            f"(another `sellerhealth run` holds {lock_path}); run again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        os.close(fd)
 
 
 def print_load_report(start: date, end: date) -> None:

@@ -33,3 +33,19 @@ def test_scorecard_without_a_warehouse(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "missing.duckdb"))
     assert main(["scorecard"]) == 2
     assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_a_second_run_on_the_same_warehouse_stops_at_once_and_the_lock_goes_with_the_first(tmp_path):
+    from pipelines.cli import run_lock
+    from pipelines.resources import WarehouseLocked
+
+    warehouse = tmp_path / "w" / "seller_health.duckdb"
+    with run_lock(warehouse):
+        with pytest.raises(WarehouseLocked, match="is open for writing by another process"):
+            with run_lock(warehouse):
+                pass
+        # another warehouse is not locked
+        with run_lock(tmp_path / "other.duckdb"):
+            pass
+    with run_lock(warehouse):  # released when the first run ended
+        pass
