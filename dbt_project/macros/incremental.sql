@@ -68,7 +68,8 @@
 {% macro orders_touched_since_last_build(exports) -%}
     {%- for item in exports %}
     {%- set relation = source('raw', item.export) %}
-    {%- if item.record_key == ['amazon_order_id'] or item.record_key == ['amazon_order_id', 'sku'] %}
+    {%- if 'amazon_order_id' in item.record_key %}
+    {#- keyed by the order (and item): its own rows name every order it touches #}
     select seller_id, marketplace_id, amazon_order_id
     from {{ relation }}
     where _loaded_at > {{ last_loaded_through() }}
