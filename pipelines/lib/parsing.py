@@ -219,8 +219,19 @@ def _read_tsv(key: ExportKey, text: str, columns: list[ContractColumn]) -> TextF
             quoting=csv.QUOTE_NONE,
             na_filter=False,
             keep_default_na=False,
+            # Rows end at LF only, as the lines above were split: a lone CR (pasted titles carry
+            # them) stays inside its field instead of starting a row the line list does not have.
+            lineterminator="\n",
+            skip_blank_lines=False,
             engine="c",
         )
+        if len(fields) != len(kept):
+            raise FileRejected(
+                key.key,
+                "field_split",
+                f"the {len(kept)} data lines split into {len(fields)} rows (a control character in a field?)",
+                rows_read=len(data),
+            )
         for name, position in found.items():
             column = fields[position].str.strip() if padded else fields[position]
             values[name] = column.where(column != "", None)
