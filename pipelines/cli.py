@@ -127,9 +127,8 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     import dagster as dg
 
     from pipelines.definitions import RUN_JOB_NAME, defs
-    from pipelines.resources import S3Exports, Warehouse
-
     from pipelines.defs.publish.assets import check_published_path
+    from pipelines.resources import S3Exports, Warehouse
 
     s3 = S3Exports()
     s3.resolved_bucket()  # fail early, with the variable's name, when it is not set

@@ -42,7 +42,8 @@ def check_published_path(warehouse: Warehouse) -> Path:
         raise ConfigurationError(f"PUBLISHED_WAREHOUSE_PATH must differ from WAREHOUSE_PATH ({source})")
     if target.is_dir() and not target.is_symlink():
         raise ConfigurationError(
-            f"PUBLISHED_WAREHOUSE_PATH {target} is a directory: set it to a file path, e.g. {target / 'seller_health.duckdb'}"
+            f"PUBLISHED_WAREHOUSE_PATH {target} is a directory: set it to a file path, "
+            f"e.g. {target / 'seller_health.duckdb'}"
         )
     parent = target.parent
     existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
