@@ -156,6 +156,11 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+# SELLERHEALTH_KILL_REPEAT=20 runs each kill that many times in a row (flakiness hunt).
+KILL_REPEAT = int(os.environ.get("SELLERHEALTH_KILL_REPEAT", "1"))
+
+
+@pytest.mark.parametrize("attempt", range(KILL_REPEAT))
 @pytest.mark.parametrize(
     "phase, marker",
     [
@@ -164,7 +169,7 @@ def alive(pid: int) -> bool:
         ("alerts update", "alerts, "),
     ],
 )
-def test_sigkill_then_rerun_heals(phase, marker, exports, tmp_path, clean_hash):
+def test_sigkill_then_rerun_heals(phase, marker, attempt, exports, tmp_path, clean_hash):
     warehouse = tmp_path / "killed" / "seller_health.duckdb"
     r = run(warehouse, exports)
     assert r.wait_for(marker), f"never reached the {phase}: {r.output[-3000:]}"
