@@ -170,9 +170,13 @@ def run_target(project: DbtProject) -> Iterator[Path]:
     finally:
         last = root / LAST_RUN_TARGET
         old = root / f".old-{folder.name}"
-        if last.exists():
-            os.replace(last, old)
-        os.replace(folder, last)
+        try:
+            if last.exists():
+                os.replace(last, old)
+            os.replace(folder, last)
+        except OSError:
+            # Another run (same project, another warehouse) swapped its folder in meanwhile: it wins.
+            shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
         os.close(fd)
 
