@@ -1,7 +1,7 @@
 """Reading one export file: bytes in, a checked frame plus the rows kept aside out.
 
-No Dagster, S3 or DuckDB here, so every rule of shared/spec/exports.md about file contents is unit
-tested on its own: gzip, encodings (UTF-8 with or without BOM, Windows-1252 fallback), CRLF,
+No Dagster, S3 or DuckDB here, so every rule about file contents (README "The S3 layout",
+docs/robustness.md) is unit tested on its own: gzip, encodings (UTF-8 with or without BOM, Windows-1252 fallback), CRLF,
 header matching (trimmed, case-insensitive, any order, extra columns dropped), field counts,
 typed parsing (timestamps with offsets to naive UTC, marketplace date formats, numbers) and the
 Pandera contract. A problem with the whole file raises `FileRejected`; a problem with a row keeps
