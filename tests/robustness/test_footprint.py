@@ -7,6 +7,7 @@ leave the same files as one: the same paths under `dbt_project/target` and besid
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -23,12 +24,28 @@ SELLERHEALTH = str(Path(sys.executable).parent / "sellerhealth")
 TARGET = REPO / "dbt_project" / "target"
 
 
+def in_use(folder: Path) -> bool:
+    """A run target folder a living run (another test's, in another process) is building in: not left behind."""
+    marker = folder / ".in-use"
+    if not folder.name.startswith(("run-", ".old-")) or not marker.exists():
+        return False
+    fd = os.open(marker, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def footprint(*folders: Path) -> dict[str, int]:
     """Every file under `folders`: its path (relative, with the folder's name) and size in bytes."""
     files = {}
     for folder in folders:
+        busy = [d for d in folder.iterdir() if d.is_dir() and in_use(d)]
         for path in folder.rglob("*"):
-            if path.is_file():
+            if path.is_file() and not any(d in path.parents for d in busy):
                 files[f"{folder.name}/{path.relative_to(folder)}"] = path.stat().st_size
     return files
 
