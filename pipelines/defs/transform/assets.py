@@ -47,6 +47,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     manifest = project.manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
         return manifest
+    mark_parent()  # `sellerhealth-dbt` checks that its parent is this process
     result = subprocess.run(
         [
             dbt_executable(),
