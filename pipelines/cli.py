@@ -23,6 +23,9 @@ DEMO_START = date(2025, 1, 1)
 DEMO_END = date(2026, 3, 31)
 DEMO_SELLERS = 2
 DEMO_ORDERS_PER_DAY = 70
+# `sellerhealth run` exit codes: 0 all read, 1 run failed, 2 usage or setting, 3 keys not read.
+KEYS_NOT_READ_EXIT = 3
+MAX_REJECTED_LISTED = 20
 
 
 class UsageError(Exception):
@@ -83,7 +86,35 @@ def _ensure_bucket(client, bucket: str) -> None:
         client.create_bucket(Bucket=bucket)
 
 
-def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh: bool = False) -> bool:
+class RunOutcome:
+    """Whether the Dagster run succeeded (its truth value), and the keys it could not read."""
+
+    def __init__(self, success: bool, keys_not_read: list[str]):
+        self.success = success
+        self.keys_not_read = keys_not_read
+
+    def __bool__(self) -> bool:
+        return self.success
+
+
+def _keys_not_read(result) -> list[str]:
+    """The keys named by the failed `every_key_read` checks of a run (unknown marketplace, outside the layout)."""
+    from pipelines.defs.ingest.assets import KEYS_CHECK
+
+    keys: list[str] = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.check_name != KEYS_CHECK or evaluation.passed:
+            continue
+        listed = evaluation.metadata.get("keys")
+        text = getattr(listed, "value", None) or getattr(listed, "md_str", "") or ""
+        keys += [line.removeprefix("- ") for line in text.splitlines() if line.startswith("- ")]
+    return keys
+
+
+def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh: bool = False) -> RunOutcome:
     """One Dagster run over the export days [start, end]: ingest, build the models, update the alerts, publish.
 
     The last step publishes the warehouse (a read-only copy, see pipelines/defs/publish); it runs only
@@ -96,10 +127,12 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     import dagster as dg
 
     from pipelines.definitions import RUN_JOB_NAME, defs
+    from pipelines.defs.publish.assets import check_published_path
     from pipelines.resources import S3Exports, Warehouse
 
     s3 = S3Exports()
     s3.resolved_bucket()  # fail early, with the variable's name, when it is not set
+    check_published_path(Warehouse())  # and before hours of work when the copy could not be published
     for folder in s3.unknown_exports():
         print(f"note: ignoring s3://{s3.resolved_bucket()}/{folder}: not an export of the spec", file=sys.stderr)
     # One "planned" event per asset for the whole range instead of one per asset and day (tens of
@@ -116,7 +149,7 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
                 error = event.step_failure_data.error
                 message = error.cause.message if error and error.cause else error.message if error else "?"
                 print(f"FAILED: {event.step_key}: {message.strip()}", file=sys.stderr)
-    return result.success
+    return RunOutcome(result.success, _keys_not_read(result))
 
 
 def _execute(job, instance, start: date, end: date, full_refresh: bool):
@@ -178,11 +211,20 @@ def print_load_report(start: date, end: date) -> None:
             """,
             [start, end],
         ).fetchall()
+        rejected = con.execute(
+            "select message from raw.ingested_files where dt between ? and ? and status = 'REJECTED' "
+            "order by source_key limit ?",
+            [start, end, MAX_REJECTED_LISTED],
+        ).fetchall()
     print(f"\nloaded {start} .. {end} into {path}")
     header = ("export", "files", "files rejected", "rows read", "rows loaded", "rows rejected")
     print("  {:<16} {:>7} {:>15} {:>11} {:>12} {:>14}".format(*header))
     for row in rows:
         print("  {:<16} {:>7,} {:>15,} {:>11,} {:>12,} {:>14,}".format(*row))
+    if rejected:
+        print(f"\nfiles rejected ({len(rejected)}{' shown' if len(rejected) == MAX_REJECTED_LISTED else ''}):")
+        for (message,) in rejected:
+            print(f"  {message}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -198,6 +240,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     print_load_report(args.start, args.end)
     print(f"run finished in {time.monotonic() - started:.0f} s")
+    if ok.keys_not_read:
+        print(
+            f"\nerror: {len(ok.keys_not_read)} key(s) were not read (the rest loaded and was published):",
+            file=sys.stderr,
+        )
+        for key in ok.keys_not_read:
+            print(f"  {key}", file=sys.stderr)
+        print(
+            "a marketplace id sellerhealth does not know, or a key outside the layout: see docs/marketplaces.md",
+            file=sys.stderr,
+        )
+        return KEYS_NOT_READ_EXIT
     return 0
 
 

@@ -1,6 +1,6 @@
 """Dagster resources: the exports bucket (boto3), the DuckDB warehouse and dbt.
 
-Configuration comes from the environment variables of shared/spec/warehouse.md, read when a
+Configuration comes from the environment variables of the README's configuration table, read when a
 resource is used, never at import time, so tests and the demo can point them anywhere.
 """
 
@@ -212,7 +212,9 @@ class Warehouse(dg.ConfigurableResource):
     def published_path(self) -> Path:
         """The read-only copy BI tools read (PUBLISHED_WAREHOUSE_PATH, default beside the warehouse)."""
         configured = os.environ.get("PUBLISHED_WAREHOUSE_PATH")
-        return Path(configured).resolve() if configured else self.resolved_path().parent / DEFAULT_PUBLISHED_NAME
+        # Absolute but not resolved: a symbolic link at the path is the path (publishing replaces
+        # the link), never a way to reach and overwrite the file it points to.
+        return Path(os.path.abspath(configured)) if configured else self.resolved_path().parent / DEFAULT_PUBLISHED_NAME
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -243,6 +245,13 @@ def duckdb_memory_limit() -> str:
 
 
 def dbt_executable() -> str:
-    """The `dbt` installed beside this Python, so runs work without an activated virtualenv (cron)."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    """The `dbt` installed beside this Python, so runs work without an activated virtualenv (cron).
+
+    Through its launcher `sellerhealth-dbt` when installed: the dbt process then dies with the run
+    that started it (pipelines/lib/child.py), and never holds the warehouse after a killed run.
+    """
+    for name in ("sellerhealth-dbt", "dbt"):
+        candidate = Path(sys.executable).parent / name
+        if candidate.exists():
+            return str(candidate)
+    return "dbt"

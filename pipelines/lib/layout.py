@@ -1,4 +1,4 @@
-"""The S3 key layout of the exports (shared/spec/exports.md): building and parsing keys.
+"""The S3 key layout of the exports (docs/marketplaces.md, README "Running it on your bucket"): keys and marketplaces.
 
 {prefix}{export}/seller_id={seller_id}/marketplace_id={marketplace_id}/dt={YYYY-MM-DD}/{file}
 """
@@ -26,24 +26,57 @@ EXPORTS: tuple[str, ...] = (
 @dataclass(frozen=True)
 class Marketplace:
     marketplace_id: str
-    code: str
-    feedback_date_format: str
-    utc_offset_hours: int  # a typical local offset, used by the generator for realistic timestamps
-    currency: str
+    code: str  # the country code Amazon uses for the marketplace (UK, not GB)
+    country: str
+    region: str  # the Selling Partner API endpoint region: NA, EU or FE
+    currency: str  # ISO 4217
+    feedback_date_format: str  # strptime format of the feedback report's `Date`
+    utc_offset_minutes: int  # a typical local offset (standard time), for the generator's timestamps
+
+    @property
+    def utc_offset_hours(self) -> int:
+        """The typical offset in whole hours (India's +5:30 gives 5), for hour-of-day arithmetic."""
+        return self.utc_offset_minutes // 60
 
 
+# Every marketplace of Amazon's Selling Partner API, with the ids of its "Marketplace IDs" table
+# (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids, as of 2024-2025: North America,
+# Europe with the Middle East, India and Africa, Far East). Currencies: ISO 4217, the currency each
+# marketplace sells in. Feedback dates (docs/marketplaces.md): the formats of the known reports (US, CA, MX, UK, DE, FR,
+# IT, ES, JP, as the feedback reports of those marketplaces write them); for the others, the short
+# date of the marketplace's main locale in the Unicode CLDR (https://cldr.unicode.org, "short" date
+# pattern), with a two-digit year like every known one. Offsets: the standard time of the
+# marketplace's capital or main time zone (IANA tz database), used only to make generated
+# timestamps look local.
 MARKETPLACES: dict[str, Marketplace] = {
     m.marketplace_id: m
     for m in (
-        Marketplace("ATVPDKIKX0DER", "US", "%m/%d/%y", -5, "USD"),
-        Marketplace("A2EUQ1WTGCTBG2", "CA", "%d/%m/%y", -5, "CAD"),
-        Marketplace("A1AM78C64UM0Y8", "MX", "%d/%m/%y", -6, "MXN"),
-        Marketplace("A1F83G8C2ARO7P", "UK", "%d/%m/%y", 0, "GBP"),
-        Marketplace("A1PA6795UKMFR9", "DE", "%d.%m.%y", 1, "EUR"),
-        Marketplace("A13V1IB3VIYZZH", "FR", "%d/%m/%y", 1, "EUR"),
-        Marketplace("APJ6JRA9NG5V4", "IT", "%d/%m/%y", 1, "EUR"),
-        Marketplace("A1RKKUPIHCS9HS", "ES", "%d/%m/%y", 1, "EUR"),
-        Marketplace("A1VC38T7YXB528", "JP", "%y/%m/%d", 9, "JPY"),
+        # North America (and Brazil, served by the NA endpoint)
+        Marketplace("ATVPDKIKX0DER", "US", "United States", "NA", "USD", "%m/%d/%y", -5 * 60),
+        Marketplace("A2EUQ1WTGCTBG2", "CA", "Canada", "NA", "CAD", "%d/%m/%y", -5 * 60),
+        Marketplace("A1AM78C64UM0Y8", "MX", "Mexico", "NA", "MXN", "%d/%m/%y", -6 * 60),
+        Marketplace("A2Q3Y263D00KWC", "BR", "Brazil", "NA", "BRL", "%d/%m/%y", -3 * 60),
+        # Europe, Middle East, India, Africa (EU endpoint)
+        Marketplace("A1F83G8C2ARO7P", "UK", "United Kingdom", "EU", "GBP", "%d/%m/%y", 0),
+        Marketplace("A28R8C7NBKEWEA", "IE", "Ireland", "EU", "EUR", "%d/%m/%y", 0),
+        Marketplace("A1PA6795UKMFR9", "DE", "Germany", "EU", "EUR", "%d.%m.%y", 60),
+        Marketplace("A13V1IB3VIYZZH", "FR", "France", "EU", "EUR", "%d/%m/%y", 60),
+        Marketplace("APJ6JRA9NG5V4", "IT", "Italy", "EU", "EUR", "%d/%m/%y", 60),
+        Marketplace("A1RKKUPIHCS9HS", "ES", "Spain", "EU", "EUR", "%d/%m/%y", 60),
+        Marketplace("A1805IZSGTT6HS", "NL", "Netherlands", "EU", "EUR", "%d-%m-%y", 60),
+        Marketplace("AMEN7PMS3EDWL", "BE", "Belgium", "EU", "EUR", "%d/%m/%y", 60),
+        Marketplace("A2NODRKZP88ZB9", "SE", "Sweden", "EU", "SEK", "%y-%m-%d", 60),
+        Marketplace("A1C3SOZRARQ6R3", "PL", "Poland", "EU", "PLN", "%d.%m.%y", 60),
+        Marketplace("A33AVAJ2PDY3EV", "TR", "Turkey", "EU", "TRY", "%d.%m.%y", 3 * 60),
+        Marketplace("ARBP9OOSHTCHU", "EG", "Egypt", "EU", "EGP", "%d/%m/%y", 2 * 60),
+        Marketplace("A17E79C6D8DWNP", "SA", "Saudi Arabia", "EU", "SAR", "%d/%m/%y", 3 * 60),
+        Marketplace("A2VIGQ35RCS4UG", "AE", "United Arab Emirates", "EU", "AED", "%d/%m/%y", 4 * 60),
+        Marketplace("A21TJRUUN4KGV", "IN", "India", "EU", "INR", "%d/%m/%y", 5 * 60 + 30),
+        Marketplace("AE08WJ6YKNBMC", "ZA", "South Africa", "EU", "ZAR", "%y/%m/%d", 2 * 60),
+        # Far East (FE endpoint)
+        Marketplace("A1VC38T7YXB528", "JP", "Japan", "FE", "JPY", "%y/%m/%d", 9 * 60),
+        Marketplace("A19VAU5U5O7RUS", "SG", "Singapore", "FE", "SGD", "%d/%m/%y", 8 * 60),
+        Marketplace("A39IBJ37TRP1C6", "AU", "Australia", "FE", "AUD", "%d/%m/%y", 10 * 60),
     )
 }
 

@@ -1,7 +1,7 @@
 """Reading one export file: bytes in, a checked frame plus the rows kept aside out.
 
-No Dagster, S3 or DuckDB here, so every rule of shared/spec/exports.md about file contents is unit
-tested on its own: gzip, encodings (UTF-8 with or without BOM, Windows-1252 fallback), CRLF,
+No Dagster, S3 or DuckDB here, so every rule about file contents (README "The S3 layout",
+docs/robustness.md) is unit tested on its own: gzip, encodings (UTF-8 with or without BOM, Windows-1252 fallback), CRLF,
 header matching (trimmed, case-insensitive, any order, extra columns dropped), field counts,
 typed parsing (timestamps with offsets to naive UTC, marketplace date formats, numbers) and the
 Pandera contract. A problem with the whole file raises `FileRejected`; a problem with a row keeps
@@ -219,8 +219,19 @@ def _read_tsv(key: ExportKey, text: str, columns: list[ContractColumn]) -> TextF
             quoting=csv.QUOTE_NONE,
             na_filter=False,
             keep_default_na=False,
+            # Rows end at LF only, as the lines above were split: a lone CR (pasted titles carry
+            # them) stays inside its field instead of starting a row the line list does not have.
+            lineterminator="\n",
+            skip_blank_lines=False,
             engine="c",
         )
+        if len(fields) != len(kept):
+            raise FileRejected(
+                key.key,
+                "field_split",
+                f"the {len(kept)} data lines split into {len(fields)} rows (a control character in a field?)",
+                rows_read=len(data),
+            )
         for name, position in found.items():
             column = fields[position].str.strip() if padded else fields[position]
             values[name] = column.where(column != "", None)

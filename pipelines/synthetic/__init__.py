@@ -25,6 +25,7 @@ from pipelines.lib.layout import EXPORTS, MARKETPLACES, build_key
 from . import _account_health, _tables
 from ._render import render_tsv
 from ._simulate import rng_for, simulate
+from ._vocab import MARKETS
 
 __all__ = ["GeneratedFile", "generate_exports", "seller_ids", "upload"]
 
@@ -71,6 +72,12 @@ def generate_exports(
     unknown = [m for m in marketplaces if m not in MARKETPLACES]
     if unknown:
         raise ValueError(f"unknown marketplace ids: {unknown}")
+    unsupported = [m for m in marketplaces if MARKETPLACES[m].code not in MARKETS]
+    if unsupported:
+        raise ValueError(
+            f"the generator has no vocabulary for {unsupported}; it generates {sorted(MARKETS)} "
+            "(the warehouse itself reads every marketplace of pipelines/lib/layout.py)"
+        )
 
     for seller_index, seller_id in enumerate(seller_ids(sellers)):
         for marketplace_id in marketplaces:

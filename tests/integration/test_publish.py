@@ -139,3 +139,75 @@ def test_the_published_warehouse_is_the_last_step_of_the_run_job():
     graph = defs.resolve_asset_graph()
     assert graph.get_ancestor_asset_keys(PUBLISHED_KEY) == set(graph.get_all_asset_keys()) - {PUBLISHED_KEY}
     assert dg.AssetKey(["marts", "alerts"]) in graph.get(PUBLISHED_KEY).parent_keys
+
+
+def test_a_symlink_at_the_published_path_is_replaced_not_written_through(warehouse_path, tmp_path, monkeypatch):
+    decoy = tmp_path / "elsewhere" / "precious.db"
+    decoy.parent.mkdir()
+    decoy.write_bytes(b"someone else's file")
+    decoy.chmod(0o644)
+    target = tmp_path / "bi" / "health.duckdb"
+    target.parent.mkdir()
+    target.symlink_to(decoy)
+    monkeypatch.setenv("PUBLISHED_WAREHOUSE_PATH", str(target))
+    warehouse = Warehouse()
+    write_version(warehouse, 1, rows=10)
+    assert publish(warehouse) == target
+    assert decoy.read_bytes() == b"someone else's file"
+    assert stat.S_IMODE(decoy.stat().st_mode) == 0o644
+    assert not target.is_symlink() and target.is_file()
+    assert not stat.S_IMODE(os.lstat(target).st_mode) & 0o222
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("select count(*) from facts").fetchone() == (10,)
+
+
+def test_a_directory_at_the_published_path_is_refused_naming_it(warehouse_path, tmp_path, monkeypatch):
+    from pipelines.resources import ConfigurationError
+
+    target = tmp_path / "bi"
+    (target / "keep").mkdir(parents=True)
+    monkeypatch.setenv("PUBLISHED_WAREHOUSE_PATH", str(target))
+    warehouse = Warehouse()
+    write_version(warehouse, 1, rows=10)
+    with pytest.raises(ConfigurationError, match=f"PUBLISHED_WAREHOUSE_PATH {target} is a directory"):
+        publish(warehouse)
+    assert [p.name for p in target.iterdir()] == ["keep"]
+    # Under a file (not a directory), the copy has nowhere to go: refused too.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("PUBLISHED_WAREHOUSE_PATH", str(blocker / "health.duckdb"))
+    with pytest.raises(ConfigurationError, match="not a writable directory"):
+        publish(warehouse)
+
+
+def test_copies_left_by_a_killed_publish_are_removed_by_the_next_one(warehouse_path, tmp_path):
+    warehouse = Warehouse()
+    target = warehouse.published_path()
+    write_version(warehouse, 1, rows=10)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A publish killed midway: its partial copy, nobody holding it.
+    stale = target.parent / f".{target.name}.abc123.tmp"
+    stale.write_bytes(b"\0" * 4096)
+    # A publish still writing its copy, in another process: it holds the copy's flock.
+    busy = target.parent / f".{target.name}.busy99.tmp"
+    busy.write_bytes(b"\0" * 10)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); fcntl.flock(fd, fcntl.LOCK_EX); "
+            "print('ok', flush=True); time.sleep(120)",
+            str(busy),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        publish(warehouse)
+        assert sorted(p.name for p in target.parent.iterdir() if p.name.endswith(".tmp")) == [busy.name]
+    finally:
+        holder.kill()
+        holder.wait()
+    publish(warehouse)
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]

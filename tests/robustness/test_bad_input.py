@@ -27,7 +27,7 @@ from pipelines.lib.layout import EXPORTS
 from pipelines.lib.warehouse import RAW_SCHEMA
 from pipelines.resources import S3Exports, Warehouse
 from tests.pii import personal_data_found
-from tests.robustness.stats import record_case
+from tests.robustness.stats import record_case, record_fault
 
 FIRST, LAST = date(2026, 3, 4), date(2026, 3, 5)
 US = "ATVPDKIKX0DER"
@@ -399,6 +399,88 @@ CASES = [
         "ignored and reported; never reaches SQL text",
     ),
     Case(
+        "lone carriage return inside a field",
+        LOADED,
+        3,
+        0,
+        (_o(orders(order("1"), order("2", name="Bottle\rInsulated"), order("3"))),),
+        "loads byte for byte: rows end at LF (or CRLF) only, a lone CR is data",
+    ),
+    Case(
+        "NUL byte inside a field",
+        LOADED,
+        2,
+        0,
+        (_o(orders(order("1", name="Mug\x00Blue"), order("2"))),),
+        "loads byte for byte",
+    ),
+    Case(
+        "tab inside a quoted field",
+        KEPT_ASIDE,
+        1,
+        1,
+        (_o(orders(order("1", name='"Mug\tBlue"'), order("2"))),),
+        "that row kept aside (field_count): flat files are not quoted, a tab always separates fields",
+    ),
+    Case(
+        "line feed inside a field",
+        KEPT_ASIDE,
+        1,
+        2,
+        (_o(orders(order("1", sku="SKU\n1"), order("2"))),),
+        "the row splits in two lines, both kept aside (field_count) with their line numbers",
+    ),
+    Case(
+        "line feed inside the last field",
+        KEPT_ASIDE,
+        2,
+        1,
+        (_o(orders(order("1", name="Mug\nBlue"), order("2"))),),
+        "the line before the LF is a whole row and loads (its last value cut at the LF); the rest is kept aside",
+    ),
+    Case(
+        "200 kB line",
+        LOADED,
+        2,
+        0,
+        (_o(orders(order("1", name="z" * 200_000), order("2"))),),
+        "loads byte for byte",
+    ),
+    Case(
+        "invalid UTF-8 sequence",
+        WARNED,
+        2,
+        0,
+        (_o(orders(order("1"), order("2")).replace(b"Mug", b"M\xc3\x28g", 1)),),
+        "loads, decoded as Windows-1252, with a warning and the encoding recorded",
+    ),
+    Case(
+        "unknown marketplace id",
+        IGNORED,
+        0,
+        0,
+        (
+            _o(
+                orders(order("1")),
+                raw_key="orders/seller_id=A2SELLER1X/marketplace_id=A9NOTAMARKET1/dt=2026-03-04/a.tsv",
+            ),
+        ),
+        "not read and reported, naming the key; the run exits 3 (the asset check every_key_read fails)",
+    ),
+    Case(
+        "Amazon.in marketplace",
+        LOADED,
+        1,
+        0,
+        (
+            _o(
+                orders(order("1")),
+                raw_key="orders/seller_id=A2SELLER1X/marketplace_id=A21TJRUUN4KGV/dt=2026-03-04/a.tsv",
+            ),
+        ),
+        "loads: every marketplace of the Selling Partner API is known",
+    ),
+    Case(
         "account health with renamed keys",
         LOADED,
         3,
@@ -497,6 +579,8 @@ def test_catalogue_case(case: Case, bucket, warehouse_path):
         reported = " ".join(summary.invalid_keys + unknown)
         if keys[0].startswith("refunds/"):
             assert unknown == ["refunds/"]
+        elif "A9NOTAMARKET1" in keys[0]:
+            assert "unknown marketplace" in reported and keys[0] in reported
         else:
             assert "outside the layout" in reported and keys[0].split("/")[1][:12] in reported.replace("\\", "")
     else:
@@ -564,3 +648,33 @@ def test_whole_catalogue_in_one_warehouse_has_no_buyer_data(bucket, warehouse_pa
     assert personal_data_found(warehouse_path) == []
     names = query(warehouse_path, "select count(*) from raw.rejected_rows where failure_value ilike '%jane%'")
     assert names == [(0,)]
+
+
+@pytest.mark.parametrize("stage", ["read_file", "check_files"])
+def test_an_unforeseen_failure_inside_one_file_rejects_that_file_only(stage, bucket, warehouse_path, monkeypatch):
+    """Any exception while reading or checking one file (a bug no rule foresaw) is that file's rejection."""
+    import pipelines.defs.ingest.loader as loader
+
+    good = [bucket.put(key(file=f"part-000{i}.tsv"), orders(order(f"{i}-1"), order(f"{i}-2"))) for i in range(3)]
+    bad = bucket.put(key(file="part-0009.tsv"), orders(order("9-1", name="POISON"), order("9-2"), order("9-3")))
+    real = getattr(loader, stage)
+
+    def poisoned(*args):
+        bodies = [args[1]] if stage == "read_file" else [f.text.to_csv() for f in args[1]]
+        if any(b"POISON" in b if isinstance(b, bytes) else "POISON" in b for b in bodies):
+            raise IndexError("index 225 is out of bounds for axis 0 with size 225")
+        return real(*args)
+
+    monkeypatch.setattr(loader, stage, poisoned)
+    with Warehouse().connect() as con:
+        summary = ingest_export("orders", FIRST, LAST, S3Exports(), con)
+    assert (summary.files, summary.files_rejected, summary.rows_loaded) == (4, 1, 6)
+    # Read, the file's 3 rows count as read and rejected; unread (decoding failed), none could be counted.
+    assert summary.rows_rejected == (3 if stage == "check_files" else 0)
+    assert summary.reconciles
+    files = dict(query(warehouse_path, "select source_key, status from raw.ingested_files"))
+    assert files == {**{k: "LOADED" for k in good}, bad: "REJECTED"}
+    ((message,),) = query(warehouse_path, "select message from raw.rejected_rows")
+    assert bad in message and "IndexError: index 225" in message
+    assert any(bad in p and "IndexError" in p for p in summary.problems)
+    record_fault()

@@ -49,3 +49,14 @@ def test_a_second_run_on_the_same_warehouse_stops_at_once_and_the_lock_goes_with
             pass
     with run_lock(warehouse):  # released when the first run ended
         pass
+
+
+def test_a_published_path_that_is_a_directory_stops_the_run_before_it_starts(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("SELLER_EXPORTS_BUCKET", "never-listed")
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    (tmp_path / "bi").mkdir()
+    monkeypatch.setenv("PUBLISHED_WAREHOUSE_PATH", str(tmp_path / "bi"))
+    assert main(["run", "--start", "2026-03-04", "--end", "2026-03-04"]) == 2
+    err = capsys.readouterr().err
+    assert f"PUBLISHED_WAREHOUSE_PATH {tmp_path / 'bi'} is a directory" in err
+    assert not (tmp_path / "w.duckdb").exists()

@@ -224,3 +224,16 @@ def test_account_health_without_performance_metrics_is_rejected():
         parse_export_file(key("account_health", file="part-0000.json"), b'{"metrics": []}')
     with pytest.raises(FileRejected, match="line 1, column"):
         parse_export_file(key("account_health", file="part-0000.json"), b'{"performanceMetrics": [')
+
+
+# --- control characters inside fields: rows end at LF (or CRLF) only ---------------------------------
+
+
+@pytest.mark.parametrize("special", ["\r", "\x00", "\r\r", "\x0b\x0c"])
+def test_a_control_character_inside_a_field_stays_in_it_and_lines_keep_their_numbers(special):
+    sku = f"SKU{special}1"
+    rows = [ORDER_ROW.replace("SKU-1", sku), ORDER_ROW.replace("SKU-1", "SKU-2"), ORDER_ROW.replace("SKU-1", "SKU-3")]
+    parsed = parse_export_file(key(), tsv(ORDERS_HEADER, *rows, end="\r\n"))
+    assert parsed.rows_read == 3 and parsed.rejections == []
+    assert parsed.frame["sku"].tolist() == [sku, "SKU-2", "SKU-3"]
+    assert parsed.frame["_line_number"].tolist() == [2, 3, 4]

@@ -17,6 +17,8 @@ from pipelines.resources import S3Exports, Warehouse
 
 RECONCILE_CHECK = "rows_reconcile"
 REJECTS_CHECK = "no_rejected_rows"
+KEYS_CHECK = "every_key_read"
+MAX_KEYS_LISTED = 50
 
 
 def _reconcile(con, export: str, first_day, last_day) -> dict:
@@ -57,6 +59,12 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(
                 REJECTS_CHECK, asset=key, description="no row or file was kept aside (see raw.rejected_rows)"
             ),
+            dg.AssetCheckSpec(
+                KEYS_CHECK,
+                asset=key,
+                description="every key under the export was read: none is outside the layout or under an "
+                "unknown marketplace id (`sellerhealth run` exits 3 when this fails)",
+            ),
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, s3: S3Exports, warehouse: Warehouse):
@@ -91,6 +99,19 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
             passed=bool(counts["rows_rejected"] == 0),
             severity=dg.AssetCheckSeverity.WARN,
             metadata={"rows_rejected": counts["rows_rejected"], "files_rejected": summary.files_rejected},
+        )
+        # A key the run cannot place (unknown marketplace id, outside the layout) is data nobody
+        # loaded: an error, not a note. The other keys still load and the run still publishes.
+        yield dg.AssetCheckResult(
+            check_name=KEYS_CHECK,
+            passed=not summary.invalid_keys,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "keys_not_read": len(summary.invalid_keys),
+                "keys": dg.MetadataValue.md(
+                    "\n".join(f"- {k}" for k in summary.invalid_keys[:MAX_KEYS_LISTED]) or "none"
+                ),
+            },
         )
 
     return _ingest

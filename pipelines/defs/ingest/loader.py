@@ -123,7 +123,7 @@ def ingest_export(
     listing = s3.list_export(export, first_day, last_day)
     summary = IngestSummary(export, first_day, last_day, invalid_keys=listing.invalid_keys)
     for message in listing.invalid_keys:
-        log.warning("ignored key: %s", message)
+        log.error("key not read: %s", message)
     now = datetime.now(UTC).replace(tzinfo=None)
     table = f"{RAW_SCHEMA}.{export}"
     client = s3.client()
@@ -239,16 +239,49 @@ def _record_restatement(con, export: str, first_day: date, last_day: date, objec
         )
 
 
+def _unexpected(obj: ExportObject, stage: str, exc: Exception, rows_read: int = 0) -> FileRejected:
+    """A failure inside one file's own handling that no rule foresaw: that file's rejection, not the run's."""
+    cause = f"{type(exc).__name__}: {exc}"
+    return FileRejected(
+        obj.key.key, "unreadable", f"the file could not be {stage} ({cause[:500]})", rows_read=rows_read
+    )
+
+
+def _read_one(obj: ExportObject, body: bytes) -> TextFile:
+    try:
+        return read_file(obj.key, body)
+    except FileRejected:
+        raise
+    except Exception as exc:  # any exception while decoding or splitting: this file's rejection
+        raise _unexpected(obj, "read", exc) from exc
+
+
+def _check_batch(export: str, read_ok: list[tuple[ExportObject, str, TextFile]]) -> list:
+    """Type and check the batch's files together; when that fails, each file alone, a failing one rejected."""
+    try:
+        checked = check_files(export, [text for *_, text in read_ok])
+        return [(obj, etag, parsed, None) for (obj, etag, _), parsed in zip(read_ok, checked, strict=True)]
+    except Exception:  # one file broke the batch: find it by checking each on its own
+        outcomes = []
+        for obj, etag, text in read_ok:
+            try:
+                outcomes.append((obj, etag, check_files(export, [text])[0], None))
+            except FileRejected as exc:
+                outcomes.append((obj, etag, None, exc))
+            except Exception as exc:
+                outcomes.append((obj, etag, None, _unexpected(obj, "checked", exc, rows_read=text.rows_read)))
+        return outcomes
+
+
 def _load_batch(con, loading: dict[str, str], batch, bodies, summary: IngestSummary, now, log) -> None:
     read_ok: list[tuple[ExportObject, str, TextFile]] = []
     outcomes: list[tuple[ExportObject, str, ParsedFile | None, FileRejected | None]] = []
     for obj, (body, etag) in zip(batch, bodies, strict=True):
         try:
-            read_ok.append((obj, etag, read_file(obj.key, body)))
+            read_ok.append((obj, etag, _read_one(obj, body)))
         except FileRejected as exc:
             outcomes.append((obj, etag, None, exc))
-    checked = check_files(summary.export, [text for *_, text in read_ok])
-    outcomes += [(obj, etag, parsed, None) for (obj, etag, _), parsed in zip(read_ok, checked, strict=True)]
+    outcomes += _check_batch(summary.export, read_ok)
 
     frames, file_rows, rejected = [], [], []
     for obj, etag, parsed, error in sorted(outcomes, key=lambda o: o[0].key.key):

@@ -13,6 +13,7 @@ old file open keeps reading it (its inode lives until it closes) and sees the ne
 reconnects.
 """
 
+import fcntl
 import os
 import tempfile
 import time
@@ -22,13 +23,70 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.resources import Warehouse
+from pipelines.resources import ConfigurationError, Warehouse
 
 PUBLISHED_KEY = dg.AssetKey(["marts", "published_warehouse"])
+TMP_SUFFIX = ".tmp"
+
+
+def check_published_path(warehouse: Warehouse) -> Path:
+    """The published path, or a `ConfigurationError` saying why nothing can be published there.
+
+    The path itself may be missing, a regular file or a symbolic link (the link is replaced, never
+    written through); it must not be a directory, and its directory must exist or be creatable and
+    be writable, since the new copy is created there and renamed over the path.
+    """
+    source = warehouse.resolved_path()
+    target = warehouse.published_path()
+    if target == source or (target.exists() and source.exists() and os.path.samefile(target, source)):
+        raise ConfigurationError(f"PUBLISHED_WAREHOUSE_PATH must differ from WAREHOUSE_PATH ({source})")
+    if target.is_dir() and not target.is_symlink():
+        raise ConfigurationError(
+            f"PUBLISHED_WAREHOUSE_PATH {target} is a directory: set it to a file path, "
+            f"e.g. {target / 'seller_health.duckdb'}"
+        )
+    parent = target.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigurationError(
+            f"PUBLISHED_WAREHOUSE_PATH {target}: its directory {parent} is not a writable directory "
+            "(the new copy is written there, then renamed over the path)"
+        )
+    return target
+
+
+def remove_stale_copies(target: Path) -> list[Path]:
+    """Delete the temporary copies a killed publish left beside `target`; return them.
+
+    A publish holds an flock on its temporary copy until the copy is renamed into place: a copy
+    whose lock can be taken belongs to no living process.
+    """
+    removed = []
+    for path in target.parent.glob(f".{target.name}.*{TMP_SUFFIX}"):
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # another publish is writing it
+        else:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Path:
     """Copy the warehouse to its published path atomically; return that path.
+
+    The copy is created under a new name with exclusive creation (`mkstemp`: O_CREAT | O_EXCL, which
+    never follows a link) in the published path's directory, then renamed over the path: a symbolic
+    link planted there is replaced by the file, its target is never written.
 
     `timings`, when given, receives the seconds of each part (checkpoint, copy, fsync, check, swap).
     """
@@ -42,24 +100,23 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
         clock = now
 
     source = warehouse.resolved_path()
-    target = warehouse.published_path()
-    if target == source:
-        raise ValueError(f"PUBLISHED_WAREHOUSE_PATH must differ from WAREHOUSE_PATH ({source})")
+    target = check_published_path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_copies(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, warehouse.connect() as con:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held until the rename: marks the copy as in use
+        with warehouse.connect() as con:
             # The connection holds the write lock: nobody changes the file while it is copied.
             con.execute("checkpoint")
             lap("checkpoint")
             with open(source, "rb") as src:
-                _copy_in_kernel(src.fileno(), out.fileno())
-            out.flush()
+                _copy_in_kernel(src.fileno(), fd)
             lap("copy")
-            os.fsync(out.fileno())
+            os.fsync(fd)
             lap("fsync")
-        tmp.chmod(0o444)
+        os.fchmod(fd, 0o444)
         with duckdb.connect(str(tmp), read_only=True) as check:
             check.execute("select count(*) from information_schema.tables").fetchone()
         lap("check")
@@ -69,6 +126,8 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     _fsync_dir(target.parent)
     lap("swap")
     return target

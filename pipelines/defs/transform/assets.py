@@ -4,12 +4,15 @@ The manifest is prepared when missing or older than the project's files (`ensure
 `make ui`, `sellerhealth run` and the tests always see the models as they are on disk.
 """
 
+import fcntl
 import importlib.metadata
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +23,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from pipelines.lib.child import mark_parent
 from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
 from pipelines.resources import REPO_ROOT, Warehouse, dbt_executable
 
@@ -43,6 +47,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     manifest = project.manifest_path
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
         return manifest
+    mark_parent()  # `sellerhealth-dbt` checks that its parent is this process
     result = subprocess.run(
         [
             dbt_executable(),
@@ -127,15 +132,76 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     if reason:
         context.log.info(f"rebuilding every model in full (--full-refresh): {reason}")
         args.append("--full-refresh")
-    invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
-    keep_partial_parse(invocation.target_path, dbt_project)
+    mark_parent()  # the dbt child dies with this process (pipelines/lib/child.py)
+    with run_target(dbt_project) as target:
+        invocation = dbt.cli(args, context=context, target_path=target)
+        yield from invocation.stream()
+        keep_partial_parse(invocation.target_path, dbt_project)
     if reason:
         with warehouse.connect() as con:
             con.execute(
                 f"update {RAW_SCHEMA}.restatements set rebuilt_at = ? where rebuilt_at is null and restated_at <= ?",
                 [datetime.now(UTC).replace(tzinfo=None), checked_at],
             )
+
+
+RUN_TARGET_PREFIX = "run-"
+LAST_RUN_TARGET = "last_run"
+_IN_USE = ".in-use"
+
+
+@contextmanager
+def run_target(project: DbtProject) -> Iterator[Path]:
+    """A dbt target folder for one run's build, kept afterwards as `target/last_run` alone.
+
+    dagster-dbt gives every invocation a new folder under `target/` (7.5 MB each: manifest, run
+    results, compiled SQL, dbt.log) and never removes it. Here the run's folder holds an flock on
+    its `.in-use` file while dbt works; at the end it replaces `target/last_run` (the last run's
+    dbt.log and run_results.json, for whoever wants to look). Folders of killed runs, and those of
+    the unique-folder scheme, are removed by the next run: ten runs leave the footprint of one.
+    """
+    root = project.project_dir / "target"
+    root.mkdir(parents=True, exist_ok=True)
+    remove_stale_targets(root)
+    folder = Path(tempfile.mkdtemp(prefix=RUN_TARGET_PREFIX, dir=root))
+    fd = os.open(folder / _IN_USE, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield folder
+    finally:
+        last = root / LAST_RUN_TARGET
+        old = root / f".old-{folder.name}"
+        try:
+            if last.exists():
+                os.replace(last, old)
+            os.replace(folder, last)
+        except OSError:
+            # Another run (same project, another warehouse) swapped its folder in meanwhile: it wins.
+            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+        os.close(fd)
+
+
+def remove_stale_targets(root: Path) -> list[Path]:
+    """Delete the run target folders under `root` that no living run holds; return them."""
+    removed = []
+    for folder in root.iterdir():
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        if not folder.name.startswith((RUN_TARGET_PREFIX, "dbt_models-", ".old-")):
+            continue
+        marker = folder / _IN_USE
+        if marker.exists():
+            fd = os.open(marker, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a run is building in it
+            finally:
+                os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def keep_partial_parse(run_target: Path, project: DbtProject) -> None:
