@@ -44,13 +44,17 @@ class AccountHealth(ExportModel):
     rate: Series[float] = column("rate", "The rate, a fraction", nullable=True, ge=0, le=1)
     order_count: Series[float] = column("orderCount", "Population size Amazon used", nullable=True, ge=0)
     population_key: Series[str] = column(
-        "population key", "The report's key order_count came from (orderCount, shipmentCount, ...)",
-        required=False, nullable=True,
+        "population key",
+        "The report's key order_count came from (orderCount, shipmentCount, ...)",
+        required=False,
+        nullable=True,
     )
     defect_count: Series[float] = column("count", "Defects, late shipments, cancellations, ...", nullable=True, ge=0)
     event_key: Series[str] = column(
-        "event key", "The report's key defect_count came from (lateShipmentCount, claims.count, ...)",
-        required=False, nullable=True,
+        "event key",
+        "The report's key defect_count came from (lateShipmentCount, claims.count, ...)",
+        required=False,
+        nullable=True,
     )
     target_value: Series[float] = column("targetValue", "Amazon's target", nullable=True)
     target_condition: Series[str] = column("targetCondition", "LESS_THAN, GREATER_THAN, EQUALS, ...", nullable=True)
