@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.defs.alerts.assets import read_alerts, update_alerts
 from pipelines.lib.layout import parse_key
-from pipelines.synthetic import generate_exports, missing_export_day
+from pipelines.synthetic import generate_exports, missing_day
 from tests.conftest import REAL_FIXTURES
 from tests.integration.test_end_to_end import BIN, _cli
 
@@ -34,7 +33,10 @@ NOT_ENTRIES = ("marketplaceId", "warningState", "lateShipmentRateList")
 def documents():
     """(seller, marketplace, dt) -> the generated account_health document."""
     out = {}
-    for f in generate_exports(START, END, sellers=SELLERS, orders_per_day=ORDERS_PER_DAY, seed=SEED):
+    files = generate_exports(
+        START, END, sellers=SELLERS, orders_per_day=ORDERS_PER_DAY, seed=SEED, missing_export_day=True
+    )
+    for f in files:
         key = parse_key(f.key)
         if key.export == "account_health":
             out[(key.seller_id, key.marketplace_id, key.dt)] = json.loads(f.body)
@@ -51,7 +53,7 @@ def warehouse(s3_endpoint, tmp_path_factory):
         args = ["--start", START.isoformat(), "--end", END.isoformat()]
         gen = _cli(
             "generate", *args, "--sellers", str(SELLERS), "--orders-per-day", str(ORDERS_PER_DAY),
-            "--seed", str(SEED), "--create-bucket",
+            "--seed", str(SEED), "--create-bucket", "--missing-export-day",
         )  # fmt: skip
         assert gen.returncode == 0, gen.stderr
         run = _cli("run", *args)
@@ -136,7 +138,7 @@ def test_reconciliation_counts_the_metric_models_populations(warehouse):
 
 
 def test_coverage_and_agreement_follow_the_loaded_days(warehouse):
-    missing = missing_export_day(START, END, 1, 0)
+    missing = missing_day(START, END, 1, 0)
     assert missing == date(2026, 1, 20)
     rows = query(
         warehouse,
@@ -158,3 +160,59 @@ def test_coverage_and_agreement_follow_the_loaded_days(warehouse):
             amazon_denominator, denominator, amazon_numerator, numerator = counts
             assert (denominator, numerator) == (amazon_denominator, amazon_numerator), (seller, marketplace, snapshot)
             assert agrees
+
+
+# --- the real example ------------------------------------------------------------------------------
+
+
+def test_the_real_example_loads_into_the_mart_with_every_entry(bucket, warehouse_path, tmp_path):
+    from pipelines.defs.ingest.loader import ingest_export
+    from pipelines.resources import S3Exports, Warehouse
+
+    body = (REAL_FIXTURES / "amazon_official_examples" / "GET_V2_SELLER_PERFORMANCE_REPORT.example.json").read_bytes()
+    key = bucket.put(f"account_health/seller_id=A2SELLER1X/marketplace_id={US}/dt=2020-11-20/report.json", body)
+    with Warehouse().connect() as con:
+        summary = ingest_export("account_health", date(2020, 11, 20), date(2020, 11, 20), S3Exports(), con)
+    assert (summary.files_rejected, summary.rows_rejected) == (0, 0)
+    # documentRequest's range ends (11-19) before it starts (11-21): kept as given, with a warning naming the file.
+    (warning,) = summary.problems
+    assert warning.startswith(key) and "documentRequest" in warning and "before" in warning
+    env = dict(os.environ, WAREHOUSE_PATH=str(warehouse_path))
+    project = Path(__file__).resolve().parents[2] / "dbt_project"
+    done = subprocess.run(
+        [str(BIN / "dbt"), "run", "--select", "+amazon_account_health", "--project-dir", str(project),
+         "--profiles-dir", str(project), "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    rows = query(
+        warehouse_path,
+        "select amazon_metric, fulfillment_channel, entry_kind, status, rate, population_count, event_count, "
+        "reporting_date_from, reporting_date_to, account_status, ahr_status, target_value "
+        "from marts.amazon_account_health",
+    )
+    by_entry = {(r[0], r[1]): r for r in rows}
+    # 15 entries of the US marketplace, the order defect rate and its 3 parts for afn and mfn (8),
+    # one warning state and the US account status (the two other marketplaces' statuses are left out).
+    assert len(rows) == len(by_entry) == 25
+    assert {r[9] for r in rows} == {"AT_RISK"} and {r[10] for r in rows} == {"WARNED"}
+    assert by_entry[("lateShipmentRate", "ALL")][3:9] == (
+        "GOOD", 0.03203973037, 870669, 27896, date(2020, 10, 21), date(2020, 11, 19),
+    )  # fmt: skip
+    assert by_entry[("onTimeDeliveryRate", "ALL")][5:7] == (808046, 847987)
+    assert by_entry[("unitOnTimeDeliveryRate", "ALL")][5:7] == (165, 146)
+    assert by_entry[("chargebacks", "AFN")][2:7] == ("odr_component", "NONE", None, 539000, 15)
+    assert by_entry[("documentRequest", "ALL")][7:9] == (date(2020, 11, 21), date(2020, 11, 19))
+    policies = {r[0]: r[6] for r in rows if r[2] == "policy"}
+    assert policies == {
+        "productSafetyCustomerComplaints": 165,
+        "receivedIntellectualPropertyComplaints": 75,
+        "listingPolicyViolations": 86,
+        "foodAndProductSafetyIssues": 37,
+        "productAuthenticityCustomerComplaints": 212,
+        "documentRequest": 8,
+        "productConditionCustomerComplaints": 337,
+        "otherPolicyViolations": 86,
+    }
+    assert by_entry[("spammingSellerMessaging", "ALL")][2:4] == ("warning_state", "BAD")
+    assert by_entry[("invoiceDefectRate", "ALL")][4:7] == (0.03499611, 9001, 315)
