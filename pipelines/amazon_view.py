@@ -35,6 +35,12 @@ class Reconciled:
     agrees: bool
     coverage: str
 
+    @property
+    def differs(self) -> bool:
+        """Not `agrees`, or the same rates from other counts (e.g. orders of a missing export day)."""
+        counted = (self.amazon_denominator, self.amazon_numerator) != (self.denominator, self.numerator)
+        return not self.agrees or counted
+
 
 @dataclass
 class AmazonView:
@@ -52,7 +58,7 @@ class AmazonView:
 
     @property
     def disagreements(self) -> list[Reconciled]:
-        return [r for r in self.reconciled if not r.agrees]
+        return [r for r in self.reconciled if r.differs]
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -110,6 +116,8 @@ def load_amazon_views(con: duckdb.DuckDBPyConnection, as_of: date | None) -> dic
             view = views.get((seller, market))
             if view is not None and view.snapshot_date == day:
                 view.reconciled.append(Reconciled(entry, labels.get(entry) or entry, *rest))
+    for view in views.values():
+        view.reconciled.sort(key=lambda r: not r.differs)  # stable: the query's order within each group
     return views
 
 

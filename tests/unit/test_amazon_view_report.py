@@ -50,10 +50,13 @@ def warehouse() -> duckdb.DuckDBPyConnection:
         # disagrees: Amazon 12/1000 = 1.2 % BAD, sellerhealth 9/990 GOOD, a missing orders day explains it
         "(?, ?, '2026-03-09', 'orderDefectRate', 'MFN', 'odr', '2025-12-25', '2026-02-22', "
         "1000, 12, 0.012, 990, 9, 0.00909090909, -0.00290909091, 'BAD', 'GOOD', false, 'PARTIAL'), "
+        # agrees on the rate (0 %), but 4 orders fewer: a line too
+        "(?, ?, '2026-03-09', 'prefulfillmentCancelRate', 'MFN', 'cancel_rate', '2026-03-02', '2026-03-08', "
+        "98, 0, 0.0, 94, 0, 0.0, 0.0, 'GOOD', 'GOOD', true, 'PARTIAL'), "
         # an older snapshot's row is not shown
         "(?, ?, '2026-03-02', 'orderDefectRate', 'MFN', 'odr', '2025-12-18', '2026-02-15', "
         "1000, 30, 0.03, 1000, 9, 0.009, -0.021, 'BAD', 'GOOD', false, 'COMPLETE')",
-        [S1, US] * 3,
+        [S1, US] * 4,
     )
     return con
 
@@ -62,12 +65,17 @@ def test_the_scorecard_has_a_line_per_disagreement_of_the_latest_snapshot():
     text = render_amazon_disagreements(warehouse(), None)
     lines = text.splitlines()
     assert lines[0] == (
-        "Amazon's view of A2SELLER1X / US on 2026-03-09: account NORMAL, AHR AT_RISK 180; 1 of 2 entries disagree"
+        "Amazon's view of A2SELLER1X / US on 2026-03-09: account NORMAL, AHR AT_RISK 180; 2 of 3 entries disagree"
     )
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert lines[1].strip() == (
         "Order defect rate (orderDefectRate) MFN 2025-12-25..2026-02-22: Amazon 1.20% (12/1000) BAD, "
         "sellerhealth 0.91% (9/990) GOOD, difference -0.29 pp; coverage PARTIAL "
+        "(exports missing on some days of the range)"
+    )
+    assert lines[2].strip() == (
+        "prefulfillmentCancelRate (prefulfillmentCancelRate) MFN 2026-03-02..2026-03-08: Amazon 0.00% (0/98) GOOD, "
+        "sellerhealth 0.00% (0/94) GOOD, difference +0.00 pp; coverage PARTIAL "
         "(exports missing on some days of the range)"
     )
 
@@ -82,8 +90,9 @@ def test_an_earlier_as_of_day_reads_the_snapshot_of_the_next_day():
 def test_the_report_section_lists_disagreements_first_and_amazons_view():
     (view,) = load_amazon_views(warehouse(), None).values()
     section = amazon_view_section(view)
-    assert [m for m in re.findall(r"data-entry='(\w+)'", section)] == ["orderDefectRate", "lateShipmentRate"]
+    entries = re.findall(r"data-entry='(\w+)'", section)
+    assert entries == ["orderDefectRate", "prefulfillmentCancelRate", "lateShipmentRate"]
     assert "snapshot of 2026-03-09" in section and "(score 180)" in section
     assert "spammingSellerMessaging" in section and "listingPolicyViolations" in section
-    assert "1 of 2 entries disagree" in section
+    assert "2 of 3 entries disagree" in section
     assert amazon_view_section(None).endswith("No account health snapshot from Amazon.</p>")
