@@ -1,9 +1,9 @@
 """Weekly account health documents (GET_V2_SELLER_PERFORMANCE_REPORT) computed from the simulation.
 
 Each Monday gets Amazon's view of the account as of that day's 00:00 UTC, in the shape of
-tests/fixtures/real/amazon_official_examples/GET_V2_SELLER_PERFORMANCE_REPORT.example.json. Rates come
-from the simulated orders with Amazon's windows, so they agree roughly (not exactly: Amazon's own
-rules differ in details) with what the warehouse recomputes. Some documents use the drifted key
+tests/fixtures/real/amazon_official_examples/GET_V2_SELLER_PERFORMANCE_REPORT.example.json. Counts
+come from the simulated orders with Amazon's ranges and the rules of the metrics, so over the same
+range they agree with what the warehouse recomputes (marts.metric_reconciliation). Some documents use the drifted key
 names real files have (`preFulfillmentCancellationRate`, `accountHealthRatingStatus`) or add
 `ahrScore` and `lateShipmentRateList`.
 
