@@ -1,8 +1,9 @@
 """`account_health`: Amazon's account health report (GET_V2_SELLER_PERFORMANCE_REPORT), JSON.
 
 One JSON document per file. `pipelines.lib.account_health` flattens it into one row per metric
-(and per fulfilment channel for the order defect rate, per marketplace for account statuses),
-reading drifted key names defensively; this contract checks the flattened rows.
+(and per fulfilment channel for the order defect rate and its three parts, per marketplace for
+account statuses, per warning state), reading drifted key names defensively; this contract checks
+the flattened rows. docs/amazon-view.md describes what the warehouse makes of them.
 """
 
 import pandas as pd
@@ -20,6 +21,20 @@ class AccountHealth(ExportModel):
     metric: Series[str] = column(
         "metric", "Metric in snake case, e.g. order_defect_rate, late_shipment_rate, account_status"
     )
+    amazon_metric: Series[str] = column(
+        "metric key",
+        "Amazon's key of the entry as published (drifted names mapped), e.g. orderDefectRate, claims, "
+        "accountStatus, or the warningType of a warning state",
+        required=False,
+        nullable=True,
+    )
+    entry_kind: Series[str] = column(
+        "entry kind",
+        "account_status, account_health_rating, rate, odr_component, policy or warning_state",
+        required=False,
+        nullable=True,
+        isin=["account_status", "account_health_rating", "rate", "odr_component", "policy", "warning_state"],
+    )
     fulfillment_channel: Series[str] = column(
         "fulfillmentType", "AFN or MFN for the order defect rate, else empty", nullable=True, isin=["AFN", "MFN"]
     )
@@ -28,7 +43,19 @@ class AccountHealth(ExportModel):
     status: Series[str] = column("status", "GOOD, BAD, NONE, AT_RISK, ... as Amazon says", nullable=True)
     rate: Series[float] = column("rate", "The rate, a fraction", nullable=True, ge=0, le=1)
     order_count: Series[float] = column("orderCount", "Population size Amazon used", nullable=True, ge=0)
+    population_key: Series[str] = column(
+        "population key",
+        "The report's key order_count came from (orderCount, shipmentCount, ...)",
+        required=False,
+        nullable=True,
+    )
     defect_count: Series[float] = column("count", "Defects, late shipments, cancellations, ...", nullable=True, ge=0)
+    event_key: Series[str] = column(
+        "event key",
+        "The report's key defect_count came from (lateShipmentCount, claims.count, ...)",
+        required=False,
+        nullable=True,
+    )
     target_value: Series[float] = column("targetValue", "Amazon's target", nullable=True)
     target_condition: Series[str] = column("targetCondition", "LESS_THAN, GREATER_THAN, EQUALS, ...", nullable=True)
     score: Series[float] = column("ahrScore", "Account health rating score", nullable=True)

@@ -107,6 +107,7 @@ class SellerMarket:
     alerts: list[OpenAlert]
     windows: dict[str, tuple[date, date] | None]  # problem flag -> window
     contributors: dict[tuple[str, str], list[Contributor]]  # (problem flag, "sku" | "carrier") -> top ones
+    amazon_html: str = ""  # Amazon's view and the reconciliation (amazon_view_section)
 
     @property
     def title(self) -> str:
@@ -448,6 +449,7 @@ def render_report(sellers: list[SellerMarket], generated_at: datetime, source: s
             "<span><span class='swatch' style='background:#f5a524;opacity:.5'></span>WARNING day</span></p>"
             f"{_charts(sm)}"
             f"<h3>What drives the problems</h3>{_contributors_section(sm)}"
+            f"{sm.amazon_html}"
             "</section>"
         )
     body = "".join(sections) or "<p>No metrics in the warehouse.</p>"
@@ -462,4 +464,72 @@ def render_report(sellers: list[SellerMarket], generated_at: datetime, source: s
 
 
 def build_report(con: duckdb.DuckDBPyConnection, as_of: date | None, generated_at: datetime, source: str) -> str:
-    return render_report(load(con, as_of), generated_at, source)
+    sellers = load(con, as_of)
+    attach_amazon_view(con, sellers, as_of)
+    return render_report(sellers, generated_at, source)
+
+
+# ---------- Amazon's own view (docs/amazon-view.md)
+
+
+def attach_amazon_view(con: duckdb.DuckDBPyConnection, sellers: list[SellerMarket], as_of: date | None) -> None:
+    """Give each seller-marketplace its section on Amazon's latest snapshot and the reconciliation."""
+    from pipelines.amazon_view import load_amazon_views
+
+    views = load_amazon_views(con, as_of)
+    for sm in sellers:
+        sm.amazon_html = amazon_view_section(views.get((sm.seller_id, sm.marketplace_id)))
+
+
+def amazon_view_section(view) -> str:
+    """Amazon's view (account status, AHR, warnings, policy violations), then the reconciliation table,
+    disagreements first."""
+    from pipelines.amazon_view import counts, percent
+
+    if view is None:
+        return "<h3>Amazon's view</h3><p class='meta'>No account health snapshot from Amazon.</p>"
+    score = "" if view.ahr_score is None else f" (score {view.ahr_score:.0f})"
+    warnings = ", ".join(f"{html.escape(w)} {_status(s or 'NONE')}" for w, s in view.warnings) or "none"
+    policies = "".join(
+        f"<tr><td>{html.escape(entry)}</td><td class='num'>{'-' if count is None else count}</td>"
+        f"<td>{_status(status or 'NONE')}</td></tr>"
+        for entry, count, status in view.policies
+    )
+    policy_table = (
+        "<table class='policies'><thead><tr><th>policy</th><th class='num'>violations</th><th>status</th></tr>"
+        f"</thead><tbody>{policies}</tbody></table>"
+        if policies
+        else "<p class='meta'>No policy entries.</p>"
+    )
+    rows = "".join(
+        f"<tr data-agrees='{str(r.agrees).lower()}' data-entry='{html.escape(r.amazon_metric)}'>"
+        f"<td>{html.escape(r.label)}</td><td>{r.channel}</td><td>{r.reporting_date_from} to {r.reporting_date_to}</td>"
+        f"<td class='num'>{percent(r.amazon_rate)}</td>"
+        f"<td class='num'>{counts(r.amazon_numerator, r.amazon_denominator)}</td>"
+        f"<td>{_status(r.amazon_status or 'NONE')}</td>"
+        f"<td class='num'>{percent(r.value)}</td><td class='num'>{counts(r.numerator, r.denominator)}</td>"
+        f"<td>{_status(r.status)}</td>"
+        f"<td class='num'>{'' if r.rate_difference is None else f'{r.rate_difference * 100:+.2f} pp'}</td>"
+        f"<td><span class='status {'GOOD' if r.agrees else 'BAD'}'>{'agrees' if r.agrees else 'differs'}</span></td>"
+        f"<td>{html.escape(r.coverage)}</td></tr>"
+        for r in view.reconciled
+    )
+    reconciliation = (
+        "<table class='reconciliation'><thead><tr><th>Amazon entry</th><th>channel</th><th>Amazon's range</th>"
+        "<th class='num'>Amazon rate</th><th class='num'>events/population</th><th>Amazon status</th>"
+        "<th class='num'>sellerhealth rate</th><th class='num'>events/population</th><th>status</th>"
+        "<th class='num'>difference</th><th>agrees</th><th>coverage</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        if rows
+        else "<p class='meta'>No entry that sellerhealth also computes.</p>"
+    )
+    return (
+        f"<h3>Amazon's view <span class='meta'>snapshot of {view.snapshot_date}</span></h3>"
+        f"<p class='amazon-view'>Account status {_status(view.account_status or 'NONE')}, "
+        f"Account Health Rating {_status(view.ahr_status or 'NONE')}{html.escape(score)}; warnings: {warnings}. "
+        f"{len(view.disagreements)} of {len(view.reconciled)} entries disagree with sellerhealth.</p>"
+        f"{policy_table}"
+        "<h3>Amazon's numbers beside sellerhealth's <span class='meta'>over Amazon's range, as of the day "
+        "before the snapshot; coverage says whether the population's exports were loaded on every day</span></h3>"
+        f"{reconciliation}"
+    )

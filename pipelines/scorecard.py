@@ -193,3 +193,23 @@ def render_alerts(alerts: list[OpenAlert], colour: bool) -> str:
             f"{alert.acknowledged_by or '-'}"
         )
     return "\n".join(out)
+
+
+def render_amazon_disagreements(con: duckdb.DuckDBPyConnection, as_of: date | None) -> str:
+    """A line per entry of Amazon's latest snapshot that disagrees with sellerhealth (docs/amazon-view.md)."""
+    from pipelines.amazon_view import disagreement_line, load_amazon_views
+
+    views = load_amazon_views(con, as_of)
+    if not views:
+        return "no account health snapshot from Amazon"
+    out = []
+    for (seller, market_id), view in sorted(views.items()):
+        market = MARKETPLACES.get(market_id)
+        where = f"{seller} / {market.code if market else market_id}"
+        ahr = f"AHR {view.ahr_status or '-'}" + (f" {view.ahr_score:.0f}" if view.ahr_score is not None else "")
+        out.append(
+            f"Amazon's view of {where} on {view.snapshot_date}: account {view.account_status or '-'}, {ahr}; "
+            f"{len(view.disagreements)} of {len(view.reconciled)} entries disagree"
+        )
+        out += [f"  {disagreement_line(r)}" for r in view.disagreements]
+    return "\n".join(out)

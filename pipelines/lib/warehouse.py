@@ -94,6 +94,22 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for export in CONTRACTS:
         cols = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in raw_table_columns(export))
         con.execute(f"create table if not exists {RAW_SCHEMA}.{export} (\n    {cols}\n)")
+        _add_new_columns(con, export)
     con.execute(INGESTED_FILES_DDL)
     con.execute(REJECTED_ROWS_DDL)
     con.execute(RESTATEMENTS_DDL)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, export: str) -> None:
+    """A warehouse built before a contract gained a column gets it (NULL on the rows loaded before)."""
+    have = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = ? and table_name = ?",
+            [RAW_SCHEMA, export],
+        ).fetchall()
+    }
+    for name, sql_type in raw_table_columns(export):
+        if name not in have:
+            con.execute(f"alter table {RAW_SCHEMA}.{export} add column {name} {sql_type}")

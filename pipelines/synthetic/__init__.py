@@ -27,7 +27,7 @@ from ._render import render_tsv
 from ._simulate import rng_for, simulate
 from ._vocab import MARKETS
 
-__all__ = ["GeneratedFile", "generate_exports", "seller_ids", "upload"]
+__all__ = ["GeneratedFile", "generate_exports", "missing_day", "seller_ids", "upload"]
 
 _ACCOUNT_HEALTH_STREAM = 100
 _PROGRESS_EVERY = 500
@@ -42,6 +42,25 @@ class GeneratedFile:
 # Amazon's scheduled reports arrive every day, header only when empty; the seller's own tools (shipping
 # software, helpdesk) write a file only on days that have records.
 SCHEDULED_REPORTS = frozenset({"orders", "feedback"})
+
+# With `missing_export_day=True` (the demo), a day whose population exports never arrived, as
+# happens to real sellers: the second seller's first marketplace has no orders and no mfn_shipments
+# file on the 10th day before the end (only in histories of 4 weeks or more). Amazon's snapshots
+# still count those orders, so the reconciliation shows PARTIAL coverage beside the disagreement it
+# explains (docs/amazon-view.md).
+MISSING_DAY_EXPORTS = frozenset({"orders", "mfn_shipments"})
+MISSING_DAY_SELLER_INDEX = 1
+MISSING_DAY_BEFORE_END = 10
+MISSING_DAY_MIN_DAYS = 28
+
+
+def missing_day(start: date, end: date, seller_index: int, marketplace_index: int) -> date | None:
+    """The day whose population exports the generator leaves out for this seller-marketplace, if any."""
+    if seller_index != MISSING_DAY_SELLER_INDEX or marketplace_index != 0:
+        return None
+    if (end - start).days + 1 < MISSING_DAY_MIN_DAYS:
+        return None
+    return end - timedelta(days=MISSING_DAY_BEFORE_END)
 
 
 def seller_ids(n: int) -> list[str]:
@@ -58,11 +77,13 @@ def generate_exports(
     seed: int = 7,
     marketplaces: tuple[str, ...] = ("ATVPDKIKX0DER", "A1PA6795UKMFR9"),
     prefix: str = "",
+    missing_export_day: bool = False,
 ) -> Iterator[GeneratedFile]:
     """Every export's files for every seller x marketplace and every dt in [start, end].
 
-    Every TSV export has a file on every day (header only when nothing happened); account_health
-    has one JSON document per seller x marketplace on Mondays. Orders are placed on days in
+    Every TSV export has a file on every day (header only when nothing happened), except, with
+    `missing_export_day`, the day `missing_day` gives; account_health has one JSON document per seller x
+    marketplace on Mondays. Orders are placed on days in
     [start, end]; what happens to them after `end` is not written.
     """
     if end < start:
@@ -80,7 +101,8 @@ def generate_exports(
         )
 
     for seller_index, seller_id in enumerate(seller_ids(sellers)):
-        for marketplace_id in marketplaces:
+        for marketplace_index, marketplace_id in enumerate(marketplaces):
+            missing = missing_day(start, end, seller_index, marketplace_index) if missing_export_day else None
             sim = simulate(start, end, seller_index, seller_id, marketplace_id, orders_per_day, seed)
             for stream, export in enumerate(EXPORTS, start=1):
                 if export == "account_health":
@@ -101,6 +123,8 @@ def generate_exports(
                     )
                 for day, name, body in files:
                     dt = start + timedelta(days=day)
+                    if dt == missing and export in MISSING_DAY_EXPORTS:
+                        continue
                     yield GeneratedFile(build_key(prefix, export, seller_id, marketplace_id, dt, name), body)
 
 

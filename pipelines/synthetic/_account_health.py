@@ -1,11 +1,16 @@
 """Weekly account health documents (GET_V2_SELLER_PERFORMANCE_REPORT) computed from the simulation.
 
 Each Monday gets Amazon's view of the account as of that day's 00:00 UTC, in the shape of
-shared/realdata/amazon_official_examples/GET_V2_SELLER_PERFORMANCE_REPORT.example.json. Rates come
-from the simulated orders with Amazon's windows, so they agree roughly (not exactly: Amazon's own
-rules differ in details) with what the warehouse recomputes. Some documents use the drifted key
+tests/fixtures/real/amazon_official_examples/GET_V2_SELLER_PERFORMANCE_REPORT.example.json. Counts
+come from the simulated orders with Amazon's ranges and the rules of the metrics, so over the same
+range they agree with what the warehouse recomputes (marts.metric_reconciliation). Some documents use the drifted key
 names real files have (`preFulfillmentCancellationRate`, `accountHealthRatingStatus`) or add
 `ahrScore` and `lateShipmentRateList`.
+
+Like real snapshots, they differ from the warehouse's own windows in ways the reconciliation
+(docs/amazon-view.md) explains: Amazon's late shipment range sometimes ends two days before the
+snapshot instead of one (its data a day behind), rates are sometimes rounded to four decimals,
+and one day of the population exports is missing for one seller (`generate_exports`).
 """
 
 from __future__ import annotations
@@ -40,12 +45,13 @@ def _rate_metric(
     count_keys: tuple[str, str],
     target: float,
     condition: str,
+    digits: int = 6,
 ) -> dict:
     rate = hits / population if population else None
     body: dict = {"reportingDateRange": window, count_keys[0]: population, count_keys[1]: hits}
     body["status"] = _status(rate, target, condition)
     if rate is not None:
-        body["rate"] = round(rate, 6)
+        body["rate"] = round(rate, digits)
     body["targetValue"] = target
     body["targetCondition"] = condition
     return body
@@ -92,6 +98,11 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
     def day(i: int) -> date:
         return sim.start + timedelta(days=i)
 
+    # Drawn first and from the document's own generator: a quarter of the snapshots round rates to
+    # four decimals; a third have the late shipment range end a day earlier (Amazon's data lag).
+    digits = 4 if rng.random() < 0.25 else 6
+    lsr_lag = 2 if rng.random() < 0.33 else 1
+
     negative, claim, chargeback = _defects(sim, cutoff)
     defect = negative | claim | chargeback
     in_odr = (days.purchase >= d - 74) & (days.purchase <= d - 15)
@@ -106,6 +117,7 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
             ("orderCount", "orderWithDefects"),
             0.01,
             "LESS_THAN",
+            digits,
         )
         hits = body.pop("orderWithDefects")
         body["orderWithDefects"] = {"count": hits, "status": body["status"]}
@@ -119,14 +131,16 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
     late = sim.shipped > sim.latest_ship
     lsr_windows = {}
     for length in (30, 10):
-        pop = sim.is_mfn & not_cancelled & (days.latest_ship >= d - length) & (days.latest_ship <= d - 1)
+        last = d - lsr_lag
+        pop = sim.is_mfn & not_cancelled & (days.latest_ship >= last + 1 - length) & (days.latest_ship <= last)
         lsr_windows[length] = _rate_metric(
-            _range(day(d - length), day(d - 1)),
+            _range(day(last + 1 - length), day(last)),
             int(pop.sum()),
             int((pop & late).sum()),
             ("orderCount", "lateShipmentCount"),
             0.04,
             "LESS_THAN",
+            digits,
         )
 
     week = sim.is_mfn & (days.purchase >= d - 7) & (days.purchase <= d - 1)
@@ -138,6 +152,7 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
         ("orderCount", "cancellationCount"),
         0.025,
         "LESS_THAN",
+        digits,
     )
 
     shipped = sim.is_mfn & (sim.shipped < cutoff) & (days.shipped >= d - 40) & (days.shipped <= d - 11)
@@ -149,6 +164,7 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
         ("shipmentCount", "validTrackingCount"),
         0.95,
         "GREATER_THAN",
+        digits,
     )
     tracked = sim.is_mfn & valid & (days.latest_delivery >= d - 40) & (days.latest_delivery <= d - 11)
     on_time = (sim.delivered < cutoff) & (sim.delivered <= sim.latest_delivery)
@@ -159,6 +175,7 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
         ("shipmentCountWithValidTracking", "onTimeDeliveryCount"),
         0.9,
         "GREATER_THAN",
+        digits,
     )
 
     statuses = [odr["afn"]["status"], odr["mfn"]["status"], lsr_windows[30]["status"], cancel["status"]]

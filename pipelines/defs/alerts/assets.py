@@ -1,11 +1,15 @@
 """`marts.alerts`: one row per breach episode of a metric series, kept up to date after every run.
 
+Two sources of series (the `source` column): `sellerhealth`, the series of
+`marts.seller_metrics_daily`, and `amazon`, Amazon's own view (`intermediate.int_amazon_alert_days`,
+one status per account health snapshot: docs/amazon-view.md). Both follow the same lifecycle.
+
 Not a dbt model, because the table keeps state that no model can rebuild: what people write into
 `acknowledged_by`, `acknowledged_at` and `note`. Everything else in a row is recomputed on every run
 from the whole history in `marts.seller_metrics_daily`, so the table depends only on that history:
 running night by night and running one backfill over the same days give the same rows.
 
-Episodes (shared/spec/warehouse.md): a run of `BAD` or `WARNING` days of one series (seller x
+Episodes (README.md, "Alerts"): a run of `BAD` or `WARNING` days of one series (seller x
 marketplace x channel x metric x window); `NO_DATA` and `NO_TARGET` days neither open nor close
 one; the first `GOOD` day closes it. `severity` is `CRITICAL` if any day was `BAD`; `value`,
 `target` and `target_condition` are those of `last_breached_on`. `alert_id` is a hash of the
@@ -35,7 +39,12 @@ from pipelines.resources import Warehouse
 
 ALERTS_KEY = dg.AssetKey(["marts", "alerts"])
 SELLER_METRICS_KEY = dg.AssetKey(["marts", "seller_metrics_daily"])
+AMAZON_ALERT_DAYS_KEY = dg.AssetKey(["intermediate", "int_amazon_alert_days"])
 ALERTS_TABLE = "marts.alerts"
+AMAZON_ALERT_DAYS_TABLE = "intermediate.int_amazon_alert_days"
+SELLERHEALTH, AMAZON = "sellerhealth", "amazon"
+# Amazon's series have no window of sellerhealth's; their ranges are in marts.amazon_account_health.
+AMAZON_WINDOW_DAYS = 0
 
 BREACH = ("BAD", "WARNING")
 GOOD = "GOOD"
@@ -60,7 +69,8 @@ create table if not exists {ALERTS_TABLE} (
     target_condition varchar,
     acknowledged_by varchar,            -- the last three are for people: a run never overwrites them
     acknowledged_at timestamp,
-    note varchar
+    note varchar,
+    source varchar default 'sellerhealth'  -- sellerhealth (marts.seller_metrics_daily) or amazon (Amazon's view)
 )
 """
 
@@ -106,6 +116,7 @@ class Alert:
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     note: str | None = None
+    source: str = SELLERHEALTH
 
     @property
     def series(self) -> Series:
@@ -132,10 +143,14 @@ def _end(alert: Alert) -> date:
     return alert.resolved_on or date.max
 
 
-def alert_id(series: Series, opened_on: date) -> str:
-    """Deterministic id of an episode: the same series and first day always give the same id."""
+def alert_id(series: Series, opened_on: date, source: str = SELLERHEALTH) -> str:
+    """Deterministic id of an episode: the same series and first day always give the same id.
+
+    A sellerhealth id is the same as before alerts had a source, so an upgraded warehouse keeps its ids.
+    """
     text = "|".join(
-        [
+        ([source] if source != SELLERHEALTH else [])
+        + [
             series.seller_id,
             series.marketplace_id,
             series.fulfillment_channel,
@@ -147,7 +162,7 @@ def alert_id(series: Series, opened_on: date) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def episodes(series: Series, days: Iterable[Day]) -> list[Alert]:
+def episodes(series: Series, days: Iterable[Day], source: str = SELLERHEALTH) -> list[Alert]:
     """The breach episodes of one series, oldest first, from its days in any order."""
     out: list[Alert] = []
     current: Alert | None = None
@@ -155,7 +170,7 @@ def episodes(series: Series, days: Iterable[Day]) -> list[Alert]:
         if day.status in BREACH:
             if current is None:
                 current = Alert(
-                    alert_id(series, day.as_of_date),
+                    alert_id(series, day.as_of_date, source),
                     *(getattr(series, f.name) for f in fields(Series)),
                     severity=WARNING,
                     status=OPEN,
@@ -165,6 +180,7 @@ def episodes(series: Series, days: Iterable[Day]) -> list[Alert]:
                     value=None,
                     target=None,
                     target_condition=None,
+                    source=source,
                 )
             current = replace(
                 current,
@@ -216,8 +232,50 @@ def merge_alerts(
 
 
 def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the table, or upgrade one built before `source` existed: its rows become sellerhealth's."""
     con.execute("create schema if not exists marts")
     con.execute(ALERTS_DDL)
+    (has_source,) = con.execute(
+        "select count(*) from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'marts' and table_name = 'alerts' and column_name = 'source'"
+    ).fetchone()
+    if not has_source:
+        # Every existing row and annotation stays; only the new column is filled in.
+        con.execute(f"alter table {ALERTS_TABLE} add column source varchar default '{SELLERHEALTH}'")
+        con.execute(f"update {ALERTS_TABLE} set source = '{SELLERHEALTH}' where source is null")
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    (found,) = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(found)
+
+
+def compute_amazon_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[tuple[str, str], date]]:
+    """Every episode of Amazon's view, and each seller-marketplace's latest snapshot day.
+
+    Nothing when the model is not built yet (a warehouse without an account_health run).
+    """
+    if not _table_exists(con, "intermediate", "int_amazon_alert_days"):
+        return [], {}
+    rows = con.execute(
+        f"""
+        select seller_id, marketplace_id, fulfillment_channel, amazon_metric,
+               snapshot_date, status, value, target, target_condition
+        from {AMAZON_ALERT_DAYS_TABLE}
+        order by 1, 2, 3, 4, 5
+        """
+    ).fetchall()
+    computed: list[Alert] = []
+    latest: dict[tuple[str, str], date] = {}
+    for key, group in itertools.groupby(rows, key=lambda r: r[:4]):
+        group = list(group)
+        computed += episodes(Series(*key, AMAZON_WINDOW_DAYS), (Day(*r[4:]) for r in group), AMAZON)
+        latest[key[:2]] = max(latest.get(key[:2], date.min), group[-1][4])
+    return computed, latest
 
 
 def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[tuple[str, str], date]]:
@@ -244,7 +302,11 @@ def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[
     latest = con.execute(
         "select seller_id, marketplace_id, max(as_of_date) from marts.seller_metrics_daily group by 1, 2"
     ).fetchall()
-    return computed, {(s, m): d for s, m, d in latest}
+    latest_day = {(s, m): d for s, m, d in latest}
+    amazon, amazon_latest = compute_amazon_episodes(con)
+    for seller_marketplace, day in amazon_latest.items():
+        latest_day[seller_marketplace] = max(latest_day.get(seller_marketplace, day), day)
+    return computed + amazon, latest_day
 
 
 def read_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
@@ -270,7 +332,7 @@ def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
                 select alert_id, seller_id, marketplace_id, fulfillment_channel, metric,
                        window_days::integer, severity, status, opened_on::date, last_breached_on::date,
                        resolved_on::date, value::double, target::double, target_condition::varchar,
-                       acknowledged_by::varchar, acknowledged_at::timestamp, note::varchar
+                       acknowledged_by::varchar, acknowledged_at::timestamp, note::varchar, source::varchar
                 from alert_rows
                 """
             )
@@ -284,12 +346,13 @@ def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
 
 @dg.asset(
     key=ALERTS_KEY,
-    deps=[SELLER_METRICS_KEY],
+    deps=[SELLER_METRICS_KEY, AMAZON_ALERT_DAYS_KEY],
     group_name="alerts",
     kinds={"python", "duckdb"},
     description=(
         "One row per breach episode of a metric series (OPEN while it lasts, RESOLVED on the first GOOD "
-        "day), recomputed from marts.seller_metrics_daily; people's acknowledgements are kept."
+        "day), recomputed from marts.seller_metrics_daily (source sellerhealth) and from Amazon's own "
+        "view, intermediate.int_amazon_alert_days (source amazon); people's acknowledgements are kept."
     ),
 )
 def alerts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -303,5 +366,6 @@ def alerts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
             "open": len(open_rows),
             "open_critical": sum(a.severity == CRITICAL for a in open_rows),
             "annotated": sum(a.is_annotated for a in rows),
+            "open_amazon": sum(a.source == AMAZON for a in open_rows),
         }
     )

@@ -22,6 +22,8 @@ renamed as (
         dt as report_date,
         report_marketplace_id,
         metric,
+        amazon_metric,
+        entry_kind,
         fulfillment_channel,
 
         ---------- Amazon's figures
@@ -30,7 +32,9 @@ renamed as (
         status,
         rate,
         order_count,
+        population_key,
         defect_count,
+        event_key,
         target_value,
         target_condition,
         score,

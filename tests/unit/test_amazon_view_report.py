@@ -1,0 +1,98 @@
+"""The scorecard's disagreement lines and the report's Amazon section, on a hand-made warehouse."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+
+from pipelines.amazon_view import load_amazon_views
+from pipelines.report import amazon_view_section
+from pipelines.scorecard import render_amazon_disagreements
+
+S1, US = "A2SELLER1X", "ATVPDKIKX0DER"
+
+
+def warehouse() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.amazon_account_health (seller_id varchar, marketplace_id varchar, snapshot_date date, "
+        "amazon_metric varchar, fulfillment_channel varchar, entry_kind varchar, status varchar, "
+        "event_count bigint, account_status varchar, ahr_status varchar, ahr_score double)"
+    )
+    for day, ahr, score in ((date(2026, 3, 2), "GOOD", 400.0), (date(2026, 3, 9), "AT_RISK", 180.0)):
+        con.execute(
+            "insert into marts.amazon_account_health values "
+            "(?, ?, ?, 'accountHealthRating', 'ALL', 'account_health_rating', ?, null, 'NORMAL', ?, ?), "
+            "(?, ?, ?, 'listingPolicyViolations', 'ALL', 'policy', 'BAD', 2, 'NORMAL', ?, ?), "
+            "(?, ?, ?, 'spammingSellerMessaging', 'ALL', 'warning_state', 'BAD', null, 'NORMAL', ?, ?)",
+            [S1, US, day, ahr, ahr, score] + [S1, US, day, ahr, score] * 2,
+        )
+    con.execute("create table marts.amazon_metrics (amazon_metric varchar, label varchar)")
+    con.execute(
+        "insert into marts.amazon_metrics values ('orderDefectRate', 'Order defect rate'), "
+        "('lateShipmentRate', 'Late shipment rate')"
+    )
+    con.execute(
+        "create table marts.metric_reconciliation (seller_id varchar, marketplace_id varchar, snapshot_date date, "
+        "amazon_metric varchar, fulfillment_channel varchar, metric varchar, reporting_date_from date, "
+        "reporting_date_to date, amazon_denominator bigint, amazon_numerator bigint, amazon_rate double, "
+        "denominator bigint, numerator bigint, value double, rate_difference double, amazon_status varchar, "
+        "status varchar, agrees boolean, coverage varchar)"
+    )
+    con.execute(
+        "insert into marts.metric_reconciliation values "
+        # agrees: 4/200 both sides
+        "(?, ?, '2026-03-09', 'lateShipmentRate', 'MFN', 'late_shipment_rate', '2026-02-07', '2026-03-08', "
+        "200, 4, 0.02, 200, 4, 0.02, 0.0, 'GOOD', 'GOOD', true, 'COMPLETE'), "
+        # disagrees: Amazon 12/1000 = 1.2 % BAD, sellerhealth 9/990 GOOD, a missing orders day explains it
+        "(?, ?, '2026-03-09', 'orderDefectRate', 'MFN', 'odr', '2025-12-25', '2026-02-22', "
+        "1000, 12, 0.012, 990, 9, 0.00909090909, -0.00290909091, 'BAD', 'GOOD', false, 'PARTIAL'), "
+        # agrees on the rate (0 %), but 4 orders fewer: a line too
+        "(?, ?, '2026-03-09', 'prefulfillmentCancelRate', 'MFN', 'cancel_rate', '2026-03-02', '2026-03-08', "
+        "98, 0, 0.0, 94, 0, 0.0, 0.0, 'GOOD', 'GOOD', true, 'PARTIAL'), "
+        # an older snapshot's row is not shown
+        "(?, ?, '2026-03-02', 'orderDefectRate', 'MFN', 'odr', '2025-12-18', '2026-02-15', "
+        "1000, 30, 0.03, 1000, 9, 0.009, -0.021, 'BAD', 'GOOD', false, 'COMPLETE')",
+        [S1, US] * 4,
+    )
+    return con
+
+
+def test_the_scorecard_has_a_line_per_disagreement_of_the_latest_snapshot():
+    text = render_amazon_disagreements(warehouse(), None)
+    lines = text.splitlines()
+    assert lines[0] == (
+        "Amazon's view of A2SELLER1X / US on 2026-03-09: account NORMAL, AHR AT_RISK 180; 2 of 3 entries disagree"
+    )
+    assert len(lines) == 3
+    assert lines[1].strip() == (
+        "Order defect rate (orderDefectRate) MFN 2025-12-25..2026-02-22: Amazon 1.20% (12/1000) BAD, "
+        "sellerhealth 0.91% (9/990) GOOD, difference -0.29 pp; coverage PARTIAL "
+        "(exports missing on some days of the range)"
+    )
+    assert lines[2].strip() == (
+        "prefulfillmentCancelRate (prefulfillmentCancelRate) MFN 2026-03-02..2026-03-08: Amazon 0.00% (0/98) GOOD, "
+        "sellerhealth 0.00% (0/94) GOOD, difference +0.00 pp; coverage PARTIAL "
+        "(exports missing on some days of the range)"
+    )
+
+
+def test_an_earlier_as_of_day_reads_the_snapshot_of_the_next_day():
+    # As of 03-01, the snapshot of 03-02 (Amazon's view as of 03-01) is the latest one.
+    text = render_amazon_disagreements(warehouse(), date(2026, 3, 1))
+    assert text.splitlines()[0].startswith("Amazon's view of A2SELLER1X / US on 2026-03-02: account NORMAL, AHR GOOD")
+    assert "(30/1000)" in text
+
+
+def test_the_report_section_lists_disagreements_first_and_amazons_view():
+    (view,) = load_amazon_views(warehouse(), None).values()
+    section = amazon_view_section(view)
+    entries = re.findall(r"data-entry='(\w+)'", section)
+    assert entries == ["orderDefectRate", "prefulfillmentCancelRate", "lateShipmentRate"]
+    assert "snapshot of 2026-03-09" in section and "(score 180)" in section
+    assert "spammingSellerMessaging" in section and "listingPolicyViolations" in section
+    assert "2 of 3 entries disagree" in section
+    assert amazon_view_section(None).endswith("No account health snapshot from Amazon.</p>")
