@@ -219,18 +219,20 @@ def _readable_warehouse() -> Path:
 def cmd_scorecard(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.scorecard import load_lines, load_open_alerts, render, render_alerts, use_colour
+    from pipelines.scorecard import headroom_lines, load_lines, load_open_alerts, render, render_alerts, use_colour
 
     path = _readable_warehouse()
     with duckdb.connect(str(path), read_only=True) as con:
         lines = load_lines(con, args.as_of)
         alerts = load_open_alerts(con, args.as_of)
+        headroom = headroom_lines(con, args.as_of)
     if not lines:
         raise UsageError(f"no metrics in {path}" + (f" on {args.as_of}" if args.as_of else ""))
     colour = use_colour()
     print(render(lines, colour))
     print()
     print(render_alerts(alerts, colour))
+    print(f"\n{headroom}")
     return 0
 
 
