@@ -46,8 +46,11 @@
     ]) }}
 {%- endmacro %}
 
-{# The query of a lagged metric over `series` (its own, or outlook_series of it). #}
-{% macro lagged_metric_query(metric, series) -%}
+{#
+    The query of a lagged metric over `series` (its own, or outlook_series of it), on the as-of
+    days of `as_of_days` (default: all of int_seller_marketplace_days).
+#}
+{% macro lagged_metric_query(metric, series, as_of_days=none) -%}
     {%- set order_event_days = {
         'odr': 'defect_day',
         'odr_long': 'defect_day',
@@ -56,11 +59,11 @@
         'chargeback_rate': 'service_chargeback_day',
     } -%}
     {%- if metric in order_event_days -%}
-        {{ order_event_rate(series, order_event_days[metric]) }}
+        {{ order_event_rate(series, order_event_days[metric], as_of_days) }}
     {%- elif metric == 'valid_tracking_rate' -%}
-        {{ valid_tracking_rate(series) }}
+        {{ valid_tracking_rate(series, as_of_days) }}
     {%- elif metric == 'on_time_delivery_rate' -%}
-        {{ on_time_delivery_rate(series) }}
+        {{ on_time_delivery_rate(series, as_of_days) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error('not a lagged metric: ' ~ metric) }}
     {%- endif -%}

@@ -42,12 +42,27 @@
     {%- set series_key = 'seller_id, marketplace_id, fulfillment_channel, metric, window_days, lag_days' -%}
     with
 
+    first_as_of_day as (
+        select min(as_of_date) as first_day from {{ as_of_days }}
+    ),
+
+    -- an interval that ends before the first as-of day adds and takes away its weight before it:
+    -- it changes no as-of day; one that starts before it counts from it on (this keeps an outlook
+    -- of the recent days from sorting all history)
     valid_intervals as (
-        select *
-        from {{ intervals }}
-        where valid_from is not null
-            and valid_to is not null
-            and valid_from <= valid_to
+        select
+            {{ series_key }},
+            greatest(intervals.valid_from, first_as_of_day.first_day) as valid_from,
+            intervals.valid_to,
+            intervals.denominator,
+            intervals.numerator,
+            intervals.value_sum
+        from {{ intervals }} as intervals
+        cross join first_as_of_day
+        where intervals.valid_from is not null
+            and intervals.valid_to is not null
+            and intervals.valid_from <= intervals.valid_to
+            and intervals.valid_to >= first_as_of_day.first_day
     ),
 
     -- entities whose intervals coincide are summed first: most orders of one day share theirs
@@ -195,6 +210,21 @@
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+{%- endmacro %}
+
+{#
+    A condition keeping the entities whose `date_column` can be in a window of one of `as_of_days`'
+    days: an entity dated c is in a series' window only on the as-of days c + lag .. c + lag +
+    window_days - 1, so one dated before the first as-of day minus the longest such reach changes
+    no day. A no-op for the metric models (their first as-of day is the first order's); it keeps the
+    outlook's incremental builds (int_metric_outlook_values) from reading all history.
+#}
+{% macro within_reach(date_column, series, as_of_days) -%}
+    {%- set reach = [] -%}
+    {%- for item in series -%}
+        {%- do reach.append(item.lag_days + item.window_days - 1) -%}
+    {%- endfor -%}
+    {{ date_column }} >= {{ add_days('(select min(as_of_date) from ' ~ as_of_days ~ ')', -(reach | max)) }}
 {%- endmacro %}
 
 {# A rate's value: numerator / denominator, none for an empty population. #}

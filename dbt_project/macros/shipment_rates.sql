@@ -2,15 +2,16 @@
     The whole query of the two shipment metrics with a lag, valid_tracking_rate and
     on_time_delivery_rate, over int_mfn_shipment_events. Their models (int_metric_*) and the
     outlook (int_metric_outlook_values) call them with their series: the same SQL counts the
-    population of a window with the events as of each as-of day, whatever the lag.
+    population of a window with the events as of each as-of day, whatever the lag. `as_of_days`:
+    the as-of days to compute (default: int_seller_marketplace_days, all of them).
 #}
 
 {# valid_tracking_rate: see its model, int_metric_valid_tracking_rate.sql. #}
-{% macro valid_tracking_rate(series) -%}
+{% macro valid_tracking_rate(series, as_of_days=none) -%}
 with
 
 as_of_days as (
-    select * from {{ ref('int_seller_marketplace_days') }}
+    select * from {{ as_of_days or ref('int_seller_marketplace_days') }}
 ),
 
 shipments as (
@@ -30,6 +31,7 @@ cohorts as (
         count(*) as orders
     from shipments
     where shipped_day is not null
+        and {{ within_reach('shipped_day', series, 'as_of_days') }}
     group by seller_id, marketplace_id, shipped_day, valid_tracking_day
 ),
 
@@ -93,11 +95,11 @@ select * from final
 {%- endmacro %}
 
 {# on_time_delivery_rate: see its model, int_metric_on_time_delivery_rate.sql. #}
-{% macro on_time_delivery_rate(series) -%}
+{% macro on_time_delivery_rate(series, as_of_days=none) -%}
 with
 
 as_of_days as (
-    select * from {{ ref('int_seller_marketplace_days') }}
+    select * from {{ as_of_days or ref('int_seller_marketplace_days') }}
 ),
 
 shipments as (
@@ -118,6 +120,7 @@ cohorts as (
         count(*) as orders
     from shipments
     where deliver_by_day is not null
+        and {{ within_reach('deliver_by_day', series, 'as_of_days') }}
         and valid_tracking_day is not null
     group by seller_id, marketplace_id, deliver_by_day, valid_tracking_day, delivered_on_time_day
 ),
