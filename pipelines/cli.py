@@ -280,6 +280,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     import duckdb
 
     from pipelines.scorecard import (
+        headroom_lines,
         load_lines,
         load_open_alerts,
         render,
@@ -293,12 +294,14 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         lines = load_lines(con, args.as_of)
         alerts = load_open_alerts(con, args.as_of)
         amazon = render_amazon_disagreements(con, args.as_of)
+        headroom = headroom_lines(con, args.as_of)
     if not lines:
         raise UsageError(f"no metrics in {path}" + (f" on {args.as_of}" if args.as_of else ""))
     colour = use_colour()
     print(render(lines, colour))
     print()
     print(render_alerts(alerts, colour))
+    print(f"\n{headroom}")
     print(f"\n{amazon}")
     return 0
 

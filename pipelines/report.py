@@ -466,7 +466,7 @@ def render_report(sellers: list[SellerMarket], generated_at: datetime, source: s
 def build_report(con: duckdb.DuckDBPyConnection, as_of: date | None, generated_at: datetime, source: str) -> str:
     sellers = load(con, as_of)
     attach_amazon_view(con, sellers, as_of)
-    return render_report(sellers, generated_at, source)
+    return add_outlook(con, as_of, render_report(sellers, generated_at, source))
 
 
 # ---------- Amazon's own view (docs/amazon-view.md)
@@ -533,3 +533,184 @@ def amazon_view_section(view) -> str:
         "before the snapshot; coverage says whether the population's exports were loaded on every day</span></h3>"
         f"{reconciliation}"
     )
+
+
+# ---------- the outlook (docs/headroom-and-outlook.md)
+
+OUTLOOK_HISTORY_DAYS = 30
+
+
+@dataclass
+class Outlook:
+    """One series of marts.metric_outlook seen from the report's day, with its recent history."""
+
+    metric: str
+    channel: str
+    window_days: int
+    target: float | None
+    target_condition: str | None
+    history: list[Point]  # seller_metrics_daily, up to the report's day
+    ahead: list[tuple[Point, int | None, int | None]]  # outlook days, with events_to_breach, orders_to_recover
+
+
+_OUTLOOK_SQL = """
+    with days as (
+        select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as report_day
+        from marts.seller_metrics_daily group by 1, 2
+    )
+    select o.seller_id, o.marketplace_id, o.metric, o.fulfillment_channel, o.window_days, o.target,
+           o.target_condition, o.outlook_date, o.value, o.status, o.events_to_breach, o.orders_to_recover
+    from marts.metric_outlook as o
+    join days on o.seller_id = days.seller_id and o.marketplace_id = days.marketplace_id
+        and o.as_of_date = days.report_day
+    where o.target is not null
+    order by 1, 2, 3, 4, 5, 8
+"""
+
+_OUTLOOK_HISTORY_SQL = """
+    with days as (
+        select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as report_day
+        from marts.seller_metrics_daily group by 1, 2
+    )
+    select m.seller_id, m.marketplace_id, m.metric, m.fulfillment_channel, m.window_days, m.as_of_date,
+           m.value, m.status
+    from marts.seller_metrics_daily as m
+    join days using (seller_id, marketplace_id)
+    where m.as_of_date between days.report_day - ? + 1 and days.report_day
+        and m.metric in (select distinct metric from marts.metric_outlook)
+    order by 1, 2, 3, 4, 5, 6
+"""
+
+
+def load_outlook(con: duckdb.DuckDBPyConnection, as_of: date | None) -> dict[tuple[str, str], list[Outlook]]:
+    """Per seller-marketplace, the outlook of each lagged metric with a target, as of the report's day."""
+    (has_table,) = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'metric_outlook'"
+    ).fetchone()
+    if not has_table:
+        return {}
+    series: dict[tuple, Outlook] = {}
+    for seller, market, metric, channel, window, target, condition, day, value, status, breach, recover in con.execute(
+        _OUTLOOK_SQL, [as_of]
+    ).fetchall():
+        key = (seller, market, metric, channel, window)
+        s = series.setdefault(key, Outlook(metric, channel, window, target, condition, [], []))
+        s.ahead.append((Point(day, value, status), breach, recover))
+    for seller, market, metric, channel, window, day, value, status in con.execute(
+        _OUTLOOK_HISTORY_SQL, [as_of, OUTLOOK_HISTORY_DAYS]
+    ).fetchall():
+        if (s := series.get((seller, market, metric, channel, window))) is not None:
+            s.history.append(Point(day, value, status))
+    out: dict[tuple[str, str], list[Outlook]] = {}
+    for key, s in sorted(series.items(), key=lambda kv: (kv[0][:2], _metric_rank(kv[0][2]), kv[0][3:])):
+        if any(p.value is not None for p in s.history) or any(p.value is not None for p, _, _ in s.ahead):
+            out.setdefault(key[:2], []).append(s)
+    return out
+
+
+def outlook_svg(s: Outlook) -> str:
+    """History (solid) up to the report's day, a line at that day, the outlook (dashed) after it, the target."""
+    days = [p.day for p in s.history] + [p.day for p, _, _ in s.ahead]
+    first_day, last_day = min(days), max(days)
+    today = s.history[-1].day if s.history else first_day - timedelta(days=1)
+    n_days = (last_day - first_day).days + 1
+    values = [p.value for p in s.history if p.value is not None] + [
+        p.value for p, _, _ in s.ahead if p.value is not None
+    ]
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = plot_w / max(n_days - 1, 1)
+    lo, hi = _scale(values + ([s.target] if s.target is not None else []) or [0.0])
+
+    def x(day: date) -> float:
+        return LEFT + (day - first_day).days * step
+
+    def y(v: float) -> float:
+        return TOP + (hi - v) / (hi - lo) * plot_h
+
+    def line(points: list[Point], css: str) -> str:
+        coords = " ".join(f"{x(p.day):.1f},{y(p.value):.1f}" for p in points if p.value is not None)
+        return f'<polyline class="{css}" points="{coords}"/>' if coords else ""
+
+    label = f"{s.metric} {s.channel} {s.window_days}d outlook to {last_day}"
+    ahead = [p for p, _, _ in s.ahead]
+    parts = [
+        f'<svg class="chart outlook" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
+        f'aria-label="{html.escape(label)}" data-metric="{s.metric}" data-channel="{s.channel}" '
+        f'data-window="{s.window_days}" data-outlook-days="{len(ahead)}">',
+        f'<rect class="plot" x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}"/>',
+        f'<line class="today" x1="{x(today):.1f}" x2="{x(today):.1f}" y1="{TOP}" y2="{TOP + plot_h}">'
+        f"<title>{today}: report day</title></line>",
+    ]
+    if s.target is not None:
+        parts.append(
+            f'<line class="target" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(s.target):.1f}" y2="{y(s.target):.1f}" '
+            f'data-target="{s.target}"><title>target {html.escape(_CONDITION.get(s.target_condition, "?"))} '
+            f"{format_value(s.metric, s.target)}</title></line>"
+        )
+    parts.append(line(s.history, "value"))
+    parts.append(line(s.history[-1:] + ahead, "ahead"))
+    for p in ahead:
+        if p.value is not None and p.status in BREACH:
+            parts.append(
+                f'<circle class="ahead {p.status.lower()}" cx="{x(p.day):.1f}" cy="{y(p.value):.1f}" r="2.5">'
+                f"<title>{p.day}: {p.status}</title></circle>"
+            )
+    for v in (hi, lo):
+        parts.append(
+            f'<text class="axis" x="{LEFT - 4}" y="{y(v) + 4:.1f}" text-anchor="end">'
+            f"{html.escape(format_value(s.metric, v))}</text>"
+        )
+    parts.append(f'<text class="axis" x="{LEFT}" y="{HEIGHT - 5}">{first_day}</text>')
+    parts.append(f'<text class="axis" x="{WIDTH - RIGHT}" y="{HEIGHT - 5}" text-anchor="end">{last_day}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_OUTLOOK_CSS = (
+    "<style>svg.chart .today { stroke: #1d232a; stroke-width: 1; }"
+    " svg.chart polyline.ahead { fill: none; stroke: #2563eb; stroke-width: 1.6; stroke-dasharray: 3 2; }"
+    " svg.chart circle.ahead.bad { fill: #e5484d; } svg.chart circle.ahead.warning { fill: #f5a524; }</style>"
+)
+
+
+def outlook_section(outlooks: list[Outlook]) -> str:
+    """The outlook of one seller-marketplace: a chart per series and the last decided day of each."""
+    from pipelines.scorecard import headroom_text
+
+    if not outlooks:
+        return ""
+    figures, rows = [], []
+    for s in outlooks:
+        last, breach, recover = s.ahead[-1]
+        first_bad = next((p.day for p, _, _ in s.ahead if p.status == "BAD"), None)
+        caption = (
+            f"<b>{html.escape(s.metric)}</b> {s.channel} {s.window_days}d on {last.day}: "
+            f"{html.escape(format_value(s.metric, last.value))} {_status(last.status)}"
+        )
+        figures.append(f"<figure><figcaption>{caption}</figcaption>{outlook_svg(s)}</figure>")
+        rows.append(
+            f"<tr><td>{html.escape(s.metric)}</td><td>{s.channel}</td><td class='num'>{s.window_days}d</td>"
+            f"<td>{last.day}</td><td class='num'>{html.escape(format_value(s.metric, last.value))}</td>"
+            f"<td class='num'>{_target(s.metric, s.target, s.target_condition)}</td><td>{_status(last.status)}</td>"
+            f"<td>{first_bad or ''}</td><td>{html.escape(headroom_text(s.metric, breach, recover))}</td></tr>"
+        )
+    return (
+        "<h3>Already decided: the coming days</h3>"
+        "<p class='meta'>The windows of the next days hold only orders already placed: each value below is what "
+        "that day will show if no new event (defect, scan, delivery) arrives. Solid: the last "
+        f"{OUTLOOK_HISTORY_DAYS} days; dashed, after the report day's line: the outlook.</p>"
+        f"{_OUTLOOK_CSS}<div class='charts'>{''.join(figures)}</div>"
+        "<table class='outlook'><thead><tr><th>metric</th><th>channel</th><th class='num'>window</th>"
+        "<th>last decided day</th><th class='num'>value</th><th class='num'>target</th><th>status</th>"
+        f"<th>first BAD day</th><th>headroom then</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def add_outlook(con: duckdb.DuckDBPyConnection, as_of: date | None, page: str) -> str:
+    """`page` with each seller-marketplace's outlook at the end of its section."""
+    for (seller, market), outlooks in load_outlook(con, as_of).items():
+        start = page.find(f"<section id='{seller}-{market}'")
+        end = page.find("</section>", start)
+        if start >= 0 and end >= 0:
+            page = page[:end] + outlook_section(outlooks) + page[end:]
+    return page

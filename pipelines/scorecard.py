@@ -213,3 +213,71 @@ def render_amazon_disagreements(con: duckdb.DuckDBPyConnection, as_of: date | No
         )
         out += [f"  {disagreement_line(r)}" for r in view.disagreements]
     return "\n".join(out)
+
+
+# ---------- headroom (docs/headroom-and-outlook.md)
+
+# One member against the target and one clean member, per metric, in the seller's words: (one, many).
+_AGAINST = {
+    "odr": (("defective order", "defective orders"), ("clean order", "clean orders")),
+    "odr_long": (("defective order", "defective orders"), ("clean order", "clean orders")),
+    "cancel_rate": (("seller cancellation", "seller cancellations"), ("uncancelled order", "uncancelled orders")),
+    "late_shipment_rate": (("late shipment", "late shipments"), ("on-time shipment", "on-time shipments")),
+    "valid_tracking_rate": (
+        ("shipment without valid tracking", "shipments without valid tracking"),
+        ("shipment with valid tracking", "shipments with valid tracking"),
+    ),
+    "on_time_delivery_rate": (("late delivery", "late deliveries"), ("on-time delivery", "on-time deliveries")),
+    "response_within_24h_rate": (("late response", "late responses"), ("timely response", "timely responses")),
+    "customer_service_dissatisfaction_rate": (("NO answer", "NO answers"), ("YES answer", "YES answers")),
+    "customer_service_rating": (("NO answer", "NO answers"), ("YES answer", "YES answers")),
+    "return_dissatisfaction_rate": (
+        ("negative return", "negative returns"),
+        ("well-handled return", "well-handled returns"),
+    ),
+    "perfect_order_percentage": (("imperfect order", "imperfect orders"), ("perfect order", "perfect orders")),
+}
+_DEFAULT_WORDS = (("event against the target", "events against the target"), ("clean one", "clean ones"))
+
+
+def headroom_text(metric: str, events_to_breach: int | None, orders_to_recover: int | None) -> str:
+    """'1 more late shipment and it breaches' / '26 more on-time shipments to recover', or ''."""
+    against, clean = _AGAINST.get(metric, _DEFAULT_WORDS)
+    if events_to_breach is not None:
+        return f"{events_to_breach} more {against[events_to_breach != 1]} and it breaches"
+    if orders_to_recover is not None:
+        return f"{orders_to_recover} more {clean[orders_to_recover != 1]} to recover"
+    return ""
+
+
+def headroom_lines(con: duckdb.DuckDBPyConnection, as_of: date | None) -> str:
+    """Each metric's headroom on `as_of` (default: each seller-marketplace's latest day), as printed lines."""
+    rows = con.execute(
+        """
+        with days as (
+            select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as as_of_date
+            from marts.seller_metrics_daily
+            group by seller_id, marketplace_id
+        )
+        select m.seller_id, m.marketplace_id, m.as_of_date, m.metric, m.fulfillment_channel, m.window_days,
+               m.status, m.events_to_breach, m.orders_to_recover
+        from marts.seller_metrics_daily as m
+        join days using (seller_id, marketplace_id, as_of_date)
+        where m.events_to_breach is not null or m.orders_to_recover is not null
+        order by m.seller_id, m.marketplace_id, m.orders_to_recover is null, m.events_to_breach nulls last,
+                 m.metric, m.fulfillment_channel, m.window_days
+        """,
+        [as_of],
+    ).fetchall()
+    out: list[str] = []
+    current = None
+    for seller, market_id, day, metric, channel, window, status, to_breach, to_recover in rows:
+        if (seller, market_id) != current:
+            current = (seller, market_id)
+            market = MARKETPLACES.get(market_id)
+            out.append(f"headroom, {seller} / {market.code if market else market_id} as of {day} (tightest first)")
+        out.append(
+            f"  {metric:<38} {channel:<7} {str(window) + 'd':>6} {status:<9} "
+            f"{headroom_text(metric, to_breach, to_recover)}"
+        )
+    return "\n".join(out) or "no headroom to show"

@@ -28,25 +28,41 @@
     The totals of every series on every as-of day.
 
     intervals: a relation with seller_id, marketplace_id, fulfillment_channel, metric, window_days,
-        valid_from, valid_to (dates, both inclusive; empty when valid_from > valid_to or either is
+        lag_days, valid_from, valid_to (dates, both inclusive; empty when valid_from > valid_to or either is
         NULL), and the weights the interval adds on each of its days: denominator, numerator,
         value_sum.
     series: a relation like the output of metric_series().
     as_of_days: a relation with seller_id, marketplace_id, as_of_date (int_seller_marketplace_days).
 
     Returns as_of_date, seller_id, marketplace_id, fulfillment_channel, metric, window_days,
-    window_start, window_end, denominator (bigint), numerator and value_sum (double).
+    lag_days, window_start, window_end, denominator (bigint), numerator and value_sum (double).
+    The lag is part of a series' key: the outlook (outlook_series) runs one metric with several.
 #}
 {% macro running_metric_totals(intervals, series, as_of_days) -%}
-    {%- set series_key = 'seller_id, marketplace_id, fulfillment_channel, metric, window_days' -%}
+    {%- set series_key = 'seller_id, marketplace_id, fulfillment_channel, metric, window_days, lag_days' -%}
     with
 
+    first_as_of_day as (
+        select min(as_of_date) as first_day from {{ as_of_days }}
+    ),
+
+    -- an interval that ends before the first as-of day adds and takes away its weight before it:
+    -- it changes no as-of day; one that starts before it counts from it on (this keeps an outlook
+    -- of the recent days from sorting all history)
     valid_intervals as (
-        select *
-        from {{ intervals }}
-        where valid_from is not null
-            and valid_to is not null
-            and valid_from <= valid_to
+        select
+            {{ series_key }},
+            greatest(intervals.valid_from, first_as_of_day.first_day) as valid_from,
+            intervals.valid_to,
+            intervals.denominator,
+            intervals.numerator,
+            intervals.value_sum
+        from {{ intervals }} as intervals
+        cross join first_as_of_day
+        where intervals.valid_from is not null
+            and intervals.valid_to is not null
+            and intervals.valid_from <= intervals.valid_to
+            and intervals.valid_to >= first_as_of_day.first_day
     ),
 
     -- entities whose intervals coincide are summed first: most orders of one day share theirs
@@ -111,7 +127,6 @@
             {{ series_key }},
             as_of_date as timeline_day,
             1 as is_as_of_day,
-            lag_days,
             0 as denominator,
             0 as numerator,
             0 as value_sum
@@ -121,7 +136,6 @@
             {{ series_key }},
             change_day as timeline_day,
             0 as is_as_of_day,
-            null as lag_days,
             denominator,
             numerator,
             value_sum
@@ -133,7 +147,6 @@
             {{ series_key }},
             timeline_day,
             is_as_of_day,
-            lag_days,
             sum(denominator) over (
                 partition by {{ series_key }}
                 order by timeline_day, is_as_of_day
@@ -160,6 +173,7 @@
             fulfillment_channel,
             metric,
             window_days,
+            lag_days,
             -- window_end = D - lag, window_start = window_end - (window_days - 1)
             {{ add_days('timeline_day', '-lag_days') }} as window_end,
             {{ add_days('timeline_day', '-(lag_days + window_days - 1)') }} as window_start,
@@ -178,7 +192,7 @@
     `channel_column` names the row's channel), with the as-of days D on which the row's
     `date_column` is in the series' window: window_end = D - lag and window_start = window_end -
     (window_days - 1) hold the date exactly when D is in [date + lag, date + lag + window_days - 1].
-    Adds metric, fulfillment_channel, window_days, window_first_day and window_last_day.
+    Adds metric, fulfillment_channel, window_days, lag_days, window_first_day and window_last_day.
 #}
 {% macro series_windows(relation, date_column, series, channel_column=none) -%}
     {%- for item in series %}
@@ -187,6 +201,7 @@
         cast('{{ item.metric }}' as {{ dbt.type_string() }}) as metric,
         cast('{{ item.fulfillment_channel }}' as {{ dbt.type_string() }}) as fulfillment_channel,
         cast({{ item.window_days }} as {{ dbt.type_int() }}) as window_days,
+        cast({{ item.lag_days }} as {{ dbt.type_int() }}) as lag_days,
         {{ add_days(date_column, item.lag_days) }} as window_first_day,
         {{ add_days(date_column, item.lag_days + item.window_days - 1) }} as window_last_day
     from {{ relation }}
@@ -195,6 +210,21 @@
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+{%- endmacro %}
+
+{#
+    A condition keeping the entities whose `date_column` can be in a window of one of `as_of_days`'
+    days: an entity dated c is in a series' window only on the as-of days c + lag .. c + lag +
+    window_days - 1, so one dated before the first as-of day minus the longest such reach changes
+    no day. A no-op for the metric models (their first as-of day is the first order's); it keeps the
+    outlook's incremental builds (int_metric_outlook_values) from reading all history.
+#}
+{% macro within_reach(date_column, series, as_of_days) -%}
+    {%- set reach = [] -%}
+    {%- for item in series -%}
+        {%- do reach.append(item.lag_days + item.window_days - 1) -%}
+    {%- endfor -%}
+    {{ date_column }} >= {{ add_days('(select min(as_of_date) from ' ~ as_of_days ~ ')', -(reach | max)) }}
 {%- endmacro %}
 
 {# A rate's value: numerator / denominator, none for an empty population. #}

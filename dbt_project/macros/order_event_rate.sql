@@ -5,11 +5,11 @@
     the first day of the order's event (NULL when it has none). Each metric keeps its own model,
     named after it, that says which series and which event; this macro is how they are counted.
 #}
-{% macro order_event_rate(series, event_day_column) -%}
+{% macro order_event_rate(series, event_day_column, as_of_days=none) -%}
 with
 
 as_of_days as (
-    select * from {{ ref('int_seller_marketplace_days') }}
+    select * from {{ as_of_days or ref('int_seller_marketplace_days') }}
 ),
 
 orders as (
@@ -30,6 +30,7 @@ cohorts as (
         {{ event_day_column }} as event_day,
         count(*) as orders
     from orders
+    where {{ within_reach('purchase_day', series, 'as_of_days') }}
     group by seller_id, marketplace_id, fulfillment_channel, purchase_day, {{ event_day_column }}
 ),
 
@@ -45,6 +46,7 @@ intervals as (
         fulfillment_channel,
         metric,
         window_days,
+        lag_days,
         window_first_day as valid_from,
         window_last_day as valid_to,
         orders as denominator,
@@ -59,6 +61,7 @@ intervals as (
         fulfillment_channel,
         metric,
         window_days,
+        lag_days,
         greatest(event_day, window_first_day) as valid_from,
         window_last_day as valid_to,
         0 as denominator,

@@ -52,6 +52,7 @@ intervals as (
         fulfillment_channel,
         metric,
         window_days,
+        lag_days,
         window_first_day as valid_from,
         counted_last_day as valid_to,
         answers as denominator,

@@ -34,6 +34,8 @@ FULL_BUILD = "rebuilding every model in full"
 TABLES = {
     "marts.seller_metrics_daily": (),
     "marts.fct_orders": (),
+    "marts.metric_outlook": (),
+    "intermediate.int_metric_outlook_values": ("_loaded_through",),
     "intermediate.int_order_events": ("_loaded_through",),
     "intermediate.int_orders": ("_loaded_through",),
     "intermediate.int_mfn_shipment_events": ("_loaded_through",),

@@ -49,6 +49,7 @@ intervals as (
         fulfillment_channel,
         metric,
         window_days,
+        lag_days,
         greatest(responded_day, window_first_day) as valid_from,
         window_last_day as valid_to,
         messages as denominator,
