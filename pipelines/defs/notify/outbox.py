@@ -279,7 +279,7 @@ def behind(con: duckdb.DuckDBPyConnection, alert: AlertState) -> str | None:
         except duckdb.Error:
             skus = []
         if skus:
-            parts.append("top SKUs: " + ", ".join(f"{sku} ({orders} orders)" for sku, orders in skus))
+            parts.append("top SKUs: " + ", ".join(f"{sku} ({orders} order{'s' if orders != 1 else ''})" for sku, orders in skus))
     return "; ".join(parts) or None
 
 

@@ -1,0 +1,159 @@
+"""notifications.yml: a good file loads; every mistake names the file, the line and the key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pipelines.defs.notify.config import NotificationsConfigError, load_notifications, parse_notifications
+from pipelines.defs.notify.outbox import AlertState, find_changes
+
+ENV = {
+    "SLACK_URL": "https://hooks.slack.example/services/T0/B0/secret-part",
+    "HOOK_URL": "https://hooks.example.internal/alerts",
+    "HOOK_AUTH": "Bearer abc123",
+    "SMTP_USER": "mailer",
+    "SMTP_PASSWORD": "pw-very-secret",
+}
+
+GOOD = """\
+channels:
+  team:
+    type: slack
+    url_env: SLACK_URL
+  hook:
+    type: webhook
+    url_env: HOOK_URL
+    headers_env:
+      Authorization: HOOK_AUTH
+  mail:
+    type: email
+    host: smtp.example.com
+    username_env: SMTP_USER
+    password_env: SMTP_PASSWORD
+    from: sh@example.com
+    to: ops@example.com
+routes:
+  - name: critical
+    match:
+      severities: [critical]
+      marketplaces: [US, A1PA6795UKMFR9]
+    channels: [team, hook]
+  - name: everything
+    channels: [mail]
+"""
+
+
+def parse(text: str, environ=ENV, name: str = "notifications.yml"):
+    return parse_notifications(Path("/etc/sh") / name, textwrap.dedent(text), environ)
+
+
+def error(text: str, environ=ENV) -> str:
+    with pytest.raises(NotificationsConfigError) as caught:
+        parse(text, environ)
+    return str(caught.value)
+
+
+def test_a_good_file_gives_channels_routes_and_secrets_that_print_as_stars():
+    config = parse(GOOD)
+    assert list(config.channels) == ["team", "hook", "mail"]
+    critical, everything = config.routes
+    assert critical.match.severities == {"CRITICAL"}
+    assert critical.match.marketplaces == {"ATVPDKIKX0DER", "A1PA6795UKMFR9"}  # US by its code, DE by its id
+    assert everything.match.takes({"seller_id": "X", "marketplace_id": "Y", "source": "amazon", "metric": "m",
+                                   "severity": "WARNING", "change": "OPENED"})  # fmt: skip
+    mail = config.channels["mail"]
+    assert (mail.port, mail.starttls, mail.recipients) == (587, True, ("ops@example.com",))
+    assert mail.password.reveal() == "pw-very-secret"
+    assert "pw-very-secret" not in repr(config) and "secret-part" not in repr(config)
+    assert config.recent_days == 2
+    assert config.scrub("POST to https://hooks.slack.example/services/T0/B0/secret-part failed") == "POST to *** failed"
+
+
+def test_an_unknown_channel_type_names_file_line_and_key():
+    text = GOOD.replace("type: webhook", "type: pager")
+    assert error(text) == (
+        "/etc/sh/notifications.yml:6: channels.hook.type: unknown channel type 'pager'; one of slack, webhook, email"
+    )
+
+
+def test_a_route_to_an_undefined_channel_names_its_line():
+    text = GOOD.replace("channels: [team, hook]", "channels: [team, sms]")
+    assert error(text).startswith("/etc/sh/notifications.yml:22: routes[0] (critical).channels: unknown channel 'sms'")
+
+
+def test_a_missing_environment_variable_names_the_line_that_names_it():
+    environ = {k: v for k, v in ENV.items() if k != "SMTP_PASSWORD"}
+    assert error(GOOD, environ) == (
+        "/etc/sh/notifications.yml:14: channels.mail.password_env: "
+        "the environment variable SMTP_PASSWORD is not set (or empty)"
+    )
+
+
+def test_bad_yaml_names_the_line():
+    text = GOOD.replace("    url_env: HOOK_URL\n", "    url_env: [HOOK_URL\n")
+    message = error(text)
+    assert message.startswith("/etc/sh/notifications.yml:") and "not valid YAML" in message
+    assert int(message.split(":")[1]) in (7, 8)  # the flow sequence opened on line 7 never closes
+
+
+def test_a_secret_written_in_the_file_is_refused():
+    text = GOOD.replace("    url_env: SLACK_URL", "    url: https://hooks.slack.example/x")
+    assert error(text) == (
+        "/etc/sh/notifications.yml:4: channels.team.url: secrets are not written in this file: put the value "
+        "in an environment variable and name it with `url_env`"
+    )
+
+
+def test_other_mistakes_name_their_key():
+    assert "routes[1] (everything).match.severities: unknown value 'urgent'" in error(
+        GOOD.replace("    channels: [mail]", "    match: {severities: urgent}\n    channels: [mail]")
+    )
+    assert ":13: channels.mail.port: expected a whole number" in error(
+        GOOD.replace("    host: smtp.example.com", "    host: smtp.example.com\n    port: x")
+    )
+    assert ":1: (file).channels: missing" in error("routes: []\n")
+    assert "routes[1].name: a second route named 'critical'" in error(GOOD.replace("everything", "critical"))
+    assert "channels.hook.url_env: the value of HOOK_URL is not an http:// or https:// URL" in error(
+        GOOD, {**ENV, "HOOK_URL": "ftp://x"}
+    )
+
+
+def test_a_template_with_a_mistake_is_refused_with_its_line(tmp_path):
+    (tmp_path / "text.j2").write_text("route {{ route }}\n{% for c in changes %}{{ c.metric }\n{% endfor %}\n")
+    path = tmp_path / "notifications.yml"
+    path.write_text(GOOD + "templates:\n  text: text.j2\n")
+    with pytest.raises(NotificationsConfigError, match=r"text\.j2:2: templates\.text: "):
+        load_notifications({**ENV, "SELLERHEALTH_NOTIFICATIONS": str(path)})
+    (tmp_path / "text.j2").write_text("route {{ route }}\n{{ no_such_thing }}\n")
+    with pytest.raises(NotificationsConfigError, match=r"text\.j2:2: templates\.text: 'no_such_thing' is undefined"):
+        load_notifications({**ENV, "SELLERHEALTH_NOTIFICATIONS": str(path)})
+
+
+def test_no_setting_means_no_notifications_and_a_missing_file_is_an_error(tmp_path):
+    assert load_notifications({}) is None
+    with pytest.raises(NotificationsConfigError, match="no such file"):
+        load_notifications({"SELLERHEALTH_NOTIFICATIONS": str(tmp_path / "nope.yml")})
+
+
+def _alert(alert_id: str, status: str, severity: str) -> AlertState:
+    from datetime import date
+
+    return AlertState(alert_id, "S", "M", "sellerhealth", "MFN", "odr", 60, severity, status,
+                      date(2026, 3, 1), date(2026, 3, 2), None, 0.02, 0.01, "LESS_THAN")  # fmt: skip
+
+
+def test_changes_are_opened_escalated_and_resolved_and_nothing_else():
+    before = {"a": ("OPEN", "WARNING"), "b": ("OPEN", "CRITICAL"), "c": ("OPEN", "WARNING"), "d": ("RESOLVED", "WARNING")}
+    after = [
+        _alert("a", "OPEN", "CRITICAL"),  # escalated
+        _alert("b", "OPEN", "CRITICAL"),  # unchanged
+        _alert("c", "RESOLVED", "WARNING"),  # resolved
+        _alert("d", "RESOLVED", "WARNING"),  # unchanged
+        _alert("e", "OPEN", "WARNING"),  # opened
+        _alert("f", "RESOLVED", "CRITICAL"),  # opened and resolved between two runs: resolved
+    ]
+    found = {(a.alert_id, change) for change, a in find_changes(before, after)}
+    assert found == {("a", "ESCALATED"), ("c", "RESOLVED"), ("e", "OPENED"), ("f", "RESOLVED")}
