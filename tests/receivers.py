@@ -43,7 +43,9 @@ class HttpReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - the name http.server calls
                 length = int(self.headers.get("Content-Length", 0))
-                post = Post(self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(self.rfile.read(length)))
+                post = Post(
+                    self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(self.rfile.read(length))
+                )
                 receiver.posts.append(post)
                 if receiver.on_request:
                     receiver.on_request(post)
@@ -104,9 +106,7 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return cert_path, key_path
 
@@ -137,17 +137,14 @@ class SmtpReceiver:
         receiver = self
 
         def authenticator(server, session, envelope, mechanism, auth_data):
-            ok = (
-                isinstance(auth_data, LoginPassword)
-                and auth_data.login.decode() == user
-                and auth_data.password.decode() == password
-            )
-            receiver.logins.append((auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?", ok))
-            return AuthResult(success=ok)
+            login = auth_data.login.decode() if isinstance(auth_data, LoginPassword) else "?"
+            ok = login == user and auth_data.password.decode() == password
+            receiver.logins.append((login, ok))
+            return AuthResult(success=ok, auth_data=login)
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-                login = session.login_data.decode() if isinstance(session.login_data, bytes) else None
+                login = session.auth_data if session.authenticated else None
                 receiver.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, login))
                 return "250 OK"
 

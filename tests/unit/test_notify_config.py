@@ -146,7 +146,12 @@ def _alert(alert_id: str, status: str, severity: str) -> AlertState:
 
 
 def test_changes_are_opened_escalated_and_resolved_and_nothing_else():
-    before = {"a": ("OPEN", "WARNING"), "b": ("OPEN", "CRITICAL"), "c": ("OPEN", "WARNING"), "d": ("RESOLVED", "WARNING")}
+    before = {
+        "a": ("OPEN", "WARNING"),
+        "b": ("OPEN", "CRITICAL"),
+        "c": ("OPEN", "WARNING"),
+        "d": ("RESOLVED", "WARNING"),
+    }
     after = [
         _alert("a", "OPEN", "CRITICAL"),  # escalated
         _alert("b", "OPEN", "CRITICAL"),  # unchanged

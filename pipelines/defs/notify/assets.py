@@ -5,8 +5,6 @@
 leaves its messages FAILED for the next run, and the asset check `delivered` warns.
 """
 
-from __future__ import annotations
-
 import os
 from datetime import UTC, datetime
 

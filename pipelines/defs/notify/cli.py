@@ -36,7 +36,9 @@ def dry_run() -> int:
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
-        raise ConfigurationError(f"the warehouse {path} is busy (a run is writing it); try again later: {exc}") from None
+        raise ConfigurationError(
+            f"the warehouse {path} is busy (a run is writing it); try again later: {exc}"
+        ) from None
     with con:
         exists = con.execute(
             "select count(*) from information_schema.tables where table_schema = 'marts' "
@@ -51,7 +53,8 @@ def dry_run() -> int:
         kind = channel.type if channel else "channel no longer in the file: would be skipped"
         print(
             f"route {message.route}, channel {message.channel} ({kind}): {len(message.changes)} changes, "
-            f"idempotency key {message.idempotency_key}" + (f", attempt {message.attempts + 1}" if message.attempts else "")
+            f"idempotency key {message.idempotency_key}"
+            + (f", attempt {message.attempts + 1}" if message.attempts else "")
         )
         rendered = render(config, message.route, message.changes)
         if channel and channel.type == "email":

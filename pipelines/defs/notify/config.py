@@ -9,10 +9,12 @@ the values are kept in `Secret`s that print as `***`. See docs/notifications.md.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -130,13 +132,30 @@ class NotificationsConfig:
         return next((r for r in self.routes if r.name == name), None)
 
     def scrub(self, text: str) -> str:
-        """`text` with every secret of the file replaced by `***` (for errors from libraries)."""
+        """`text` with every secret of the file replaced by `***` (for errors from libraries and receivers).
+
+        Of a URL, its path and query and each of their parts are secret too: a receiver's error may
+        quote the path it was posted to, and the token of a Slack or Teams URL is in its path.
+        """
+        pieces: set[str] = set()
         for channel in self.channels.values():
             for secret in channel.secrets():
-                value = secret.reveal()
-                if len(value) >= 4:
-                    text = text.replace(value, "***")
+                pieces |= _secret_pieces(secret.reveal())
+        for piece in sorted(pieces, key=len, reverse=True):
+            text = text.replace(piece, "***")
         return text
+
+
+def _secret_pieces(value: str) -> set[str]:
+    pieces = {value} if len(value) >= 4 else set()
+    if value.startswith(("http://", "https://")):
+        parts = urlsplit(value)
+        tail = parts.path + (f"?{parts.query}" if parts.query else "")
+        pieces |= {
+            p for p in (tail, parts.path, parts.query, parts.username or "", parts.password or "") if len(p) >= 4
+        }
+        pieces |= {p for p in re.split(r"[/?&=]", tail) if len(p) >= 6}
+    return pieces
 
 
 # ---------- YAML with line numbers
@@ -321,7 +340,9 @@ def _channel(reader: _Reader, name: str, node: _Node) -> Channel:
                     entries["password_env"].line, f"{key}.password_env", "a password needs `username_env` too"
                 )
             args["password"] = reader.secret(entries["password_env"], f"{key}.password_env")
-        args["sender"] = _address(reader, reader.string(entries["from"], f"{key}.from"), entries["from"].line, f"{key}.from")
+        args["sender"] = _address(
+            reader, reader.string(entries["from"], f"{key}.from"), entries["from"].line, f"{key}.from"
+        )
         recipients = reader.strings(entries["to"], f"{key}.to")
         if not recipients:
             raise reader.fail(entries["to"].line, f"{key}.to", "name at least one address")
@@ -390,9 +411,7 @@ def parse_notifications(path: Path, text: str, environ: Mapping[str, str] = os.e
         raise NotificationsConfigError(f"{path}:{line}: (YAML): not valid YAML: {problem}") from None
     if root is None:
         raise NotificationsConfigError(f"{path}:1: (file): empty; it needs `channels` and `routes`")
-    top = reader.mapping(
-        _plain(root), "(file)", ("channels", "routes", "templates", "retry"), ("channels", "routes")
-    )
+    top = reader.mapping(_plain(root), "(file)", ("channels", "routes", "templates", "retry"), ("channels", "routes"))
     channels_node = top["channels"].value
     channel_entries = reader.mapping(channels_node, "channels", tuple(channels_node.value or ()))
     channels = {name: _channel(reader, name, entry.value) for name, entry in channel_entries.items()}
@@ -416,7 +435,9 @@ def parse_notifications(path: Path, text: str, environ: Mapping[str, str] = os.e
             templates[name] = template
     retry = Retry()
     if "retry" in top:
-        entries = reader.mapping(top["retry"].value, "retry", ("max_attempts", "backoff_minutes", "max_backoff_minutes"))
+        entries = reader.mapping(
+            top["retry"].value, "retry", ("max_attempts", "backoff_minutes", "max_backoff_minutes")
+        )
         retry = Retry(
             max_attempts=int(reader.number(entries["max_attempts"], "retry.max_attempts", 1, integer=True))
             if "max_attempts" in entries

@@ -64,15 +64,13 @@ def deliver(
         route = config.route(message.route)
         channel = config.channels.get(message.channel)
         if route is None or channel is None or message.channel not in route.channels:
-            reason = (
-                f"route {message.route!r} with channel {message.channel!r} is no longer in {config.path}: not sent"
-            )
+            reason = f"route {message.route!r} with channel {message.channel!r} is no longer in {config.path}: not sent"
             _update(con, message, "status = ?, reason = ?", [SKIPPED, reason])
             out.skipped.append((message, reason))
             log(f"{message.idempotency_key}: {reason}")
             continue
-        attempt = message.attempts + 1
-        _update(con, message, "attempts = ?, last_attempt_at = ?", [attempt, clock()])
+        attempt, started = message.attempts + 1, clock()
+        _update(con, message, "attempts = ?, last_attempt_at = ?", [attempt, started])
         try:
             rendered = render(config, message.route, message.changes)
             send(channel, rendered, message.route, message.idempotency_key, message.changes)
@@ -90,7 +88,7 @@ def deliver(
                     con,
                     message,
                     "status = ?, last_error = ?, next_attempt_at = ?",
-                    [FAILED, error, clock() + backoff(config.retry, attempt)],
+                    [FAILED, error, started + backoff(config.retry, attempt)],
                 )
             out.failed.append((message, error))
             log(
@@ -99,7 +97,10 @@ def deliver(
             )
             continue
         _update(
-            con, message, "status = ?, sent_at = ?, last_error = null, next_attempt_at = null, reason = null", [SENT, clock()]
+            con,
+            message,
+            "status = ?, sent_at = ?, last_error = null, next_attempt_at = null, reason = null",
+            [SENT, clock()],
         )
         out.sent.append(message)
         log(

@@ -8,7 +8,8 @@ next run finds the same changes.
 
 A change is one of
 - OPENED: an alert id not seen before that is OPEN (or one seen RESOLVED that is OPEN again);
-- ESCALATED: an OPEN alert seen as WARNING that is now CRITICAL;
+- ESCALATED: an OPEN alert seen as WARNING that is now CRITICAL (also an alert first seen OPEN and
+  CRITICAL whose opening is older than the recent period but whose first BAD day is within it);
 - RESOLVED: an alert seen OPEN (or never seen) that is now RESOLVED.
 An alert that vanished from the table (restated history) is no change to tell anyone about.
 
@@ -279,7 +280,9 @@ def behind(con: duckdb.DuckDBPyConnection, alert: AlertState) -> str | None:
         except duckdb.Error:
             skus = []
         if skus:
-            parts.append("top SKUs: " + ", ".join(f"{sku} ({orders} order{'s' if orders != 1 else ''})" for sku, orders in skus))
+            parts.append(
+                "top SKUs: " + ", ".join(f"{sku} ({orders} order{'s' if orders != 1 else ''})" for sku, orders in skus)
+            )
     return "; ".join(parts) or None
 
 
@@ -304,20 +307,32 @@ def record_changes(
     con.execute("begin transaction")
     try:
         after = read_alert_states(con)
-        before = {a: (s, v) for a, s, v in con.execute(f"select alert_id, status, severity from {STATE_TABLE}").fetchall()}
+        before = {
+            a: (s, v) for a, s, v in con.execute(f"select alert_id, status, severity from {STATE_TABLE}").fetchall()
+        }
         changes = find_changes(before, after)
         routes: tuple[Route, ...] = config.routes if config else ()
         latest = latest_days(con)
         existing = {r[0] for r in con.execute(f"select notification_id from {OUTBOX_TABLE}").fetchall()}
         rows: list[dict] = []
         for change, alert in changes:
-            taking = [r for r in routes if r.match.takes({**alert.__dict__, "change": change})]
-            if not taking:
-                continue
             day = change_day(con, change, alert)
             last = latest.get((alert.seller_id, alert.marketplace_id), alert.last_breached_on)
             first_recent = last - timedelta(days=recent_days - 1)
+            if (
+                change == OPENED
+                and day < first_recent
+                and alert.severity == "CRITICAL"
+                and alert.alert_id not in before
+            ):
+                # First seen long after it opened, but it turned CRITICAL within the recent period: that is news.
+                escalated_on = change_day(con, ESCALATED, alert)
+                if escalated_on >= first_recent:
+                    change, day = ESCALATED, escalated_on
             recent = day >= first_recent
+            taking = [r for r in routes if r.match.takes({**alert.__dict__, "change": change})]
+            if not taking:
+                continue
             end = alert.resolved_on or (last + timedelta(days=1))
             details = behind(con, alert) if recent else None
             for route in taking:
@@ -369,7 +384,9 @@ def record_changes(
             )
         _insert(con, rows, now)
         con.execute(f"delete from {STATE_TABLE}")
-        con.execute(f"insert into {STATE_TABLE} select alert_id, status, severity, ?::timestamp from marts.alerts", [now])
+        con.execute(
+            f"insert into {STATE_TABLE} select alert_id, status, severity, ?::timestamp from marts.alerts", [now]
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

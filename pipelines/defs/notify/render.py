@@ -32,9 +32,7 @@ def _template_path(config: NotificationsConfig, name: str) -> Path:
 
 
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, keep_trailing_newline=False
-    )
+    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
 def _template(config: NotificationsConfig, name: str) -> jinja2.Template:
