@@ -21,7 +21,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -459,4 +458,24 @@ def test_a_bad_file_stops_the_run_before_any_data_work(case, tmp_path, monkeypat
     assert main(["run", "--start", "2026-03-01", "--end", "2026-03-02"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {tmp_path}/{where}"), err
+    assert not warehouse_path.exists()
+
+
+def test_a_run_launched_by_dagster_with_a_bad_file_stops_before_its_first_step(tmp_path, monkeypatch, warehouse_path):
+    """The schedule and the UI start runs without the command line: the resource's setup checks the file."""
+    from pipelines.definitions import RUN_JOB_NAME, defs
+
+    path = tmp_path / "notifications.yml"
+    path.write_text(CONFIG.format(mail="", routes="", retry=""))
+    monkeypatch.setenv("SELLERHEALTH_NOTIFICATIONS", str(path))
+    monkeypatch.delenv("TEST_SLACK_URL", raising=False)
+    monkeypatch.setenv("SELLER_EXPORTS_BUCKET", "no-such-bucket-never-listed")
+    result = defs.resolve_job_def(RUN_JOB_NAME).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), partition_key="2026-03-01", raise_on_error=False
+    )
+    assert not result.success
+    assert [e for e in result.all_events if e.event_type_value == "STEP_START"] == []
+    (failure,) = [e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE"]
+    messages = failure.event_specific_data.error.message
+    assert f"{path}:4: channels.team.url_env: the environment variable TEST_SLACK_URL is not set" in messages
     assert not warehouse_path.exists()
