@@ -162,3 +162,15 @@ def test_changes_are_opened_escalated_and_resolved_and_nothing_else():
     ]
     found = {(a.alert_id, change) for change, a in find_changes(before, after)}
     assert found == {("a", "ESCALATED"), ("c", "RESOLVED"), ("e", "OPENED"), ("f", "RESOLVED")}
+
+
+def test_the_example_file_in_the_repository_loads():
+    from tests.conftest import REPO
+
+    example = REPO / "notifications.example.yml"
+    variables = ("SELLERHEALTH_SLACK_WEBHOOK_URL", "ONCALL_WEBHOOK_URL", "ONCALL_WEBHOOK_AUTHORIZATION",
+                 "SELLERHEALTH_SMTP_USER", "SELLERHEALTH_SMTP_PASSWORD")  # fmt: skip
+    environ = {name: "https://example.com/x" for name in variables}
+    config = load_notifications({**environ, "SELLERHEALTH_NOTIFICATIONS": str(example)})
+    assert [r.name for r in config.routes] == ["critical-everywhere", "us-shipping"]
+    assert config.routes[1].match.marketplaces == {"ATVPDKIKX0DER"}
