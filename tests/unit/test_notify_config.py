@@ -174,3 +174,46 @@ def test_the_example_file_in_the_repository_loads():
     config = load_notifications({**environ, "SELLERHEALTH_NOTIFICATIONS": str(example)})
     assert [r.name for r in config.routes] == ["critical-everywhere", "us-shipping"]
     assert config.routes[1].match.marketplaces == {"ATVPDKIKX0DER"}
+
+
+def _alerts_con(with_source: bool):
+    import duckdb
+
+    from pipelines.defs.alerts.assets import ensure_alerts_table
+
+    con = duckdb.connect()
+    ensure_alerts_table(con)
+    if with_source:
+        con.execute("alter table marts.alerts add column source varchar")
+    for alert_id, source in (("a1", "sellerhealth"), ("a2", "amazon")):
+        con.execute(
+            "insert into marts.alerts (alert_id, seller_id, marketplace_id, fulfillment_channel, metric, window_days, "
+            "severity, status, opened_on, last_breached_on) values (?, 'S', 'ATVPDKIKX0DER', 'MFN', 'odr', 60, "
+            "'CRITICAL', 'OPEN', date '2026-03-02', date '2026-03-02')",
+            [alert_id],
+        )
+        if with_source:
+            con.execute("update marts.alerts set source = ? where alert_id = ?", [source, alert_id])
+    return con
+
+
+@pytest.mark.parametrize("with_source", [True, False])
+def test_routes_match_the_alerts_source_and_sellerhealth_when_the_table_has_none(with_source):
+    from datetime import datetime
+
+    from pipelines.defs.notify.outbox import record_changes
+
+    config = parse(
+        GOOD.replace("      severities: [critical]\n", "      sources: [amazon]\n").replace(
+            "      marketplaces: [US, A1PA6795UKMFR9]\n", ""
+        )
+    )
+    con = _alerts_con(with_source)
+    record_changes(con, config, datetime(2026, 3, 3, 6, 0), recent_days=2)
+    rows = con.execute("select alert_id, source, route from marts.alert_notifications order by all").fetchall()
+    everything = [
+        ("a1", "sellerhealth", "everything"),
+        ("a2", "amazon" if with_source else "sellerhealth", "everything"),
+    ]
+    amazon = [("a2", "amazon", "critical"), ("a2", "amazon", "critical")] if with_source else []  # team and hook
+    assert rows == sorted(everything + amazon)
