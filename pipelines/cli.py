@@ -276,6 +276,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         os.environ.update(local_s3_env(endpoint))
         os.environ["SELLER_EXPORTS_BUCKET"] = DEMO_BUCKET
         os.environ.pop("SELLER_EXPORTS_PREFIX", None)
+        # Generated data must not reach real people through the user's notifications.yml.
+        os.environ.pop("SELLERHEALTH_NOTIFICATIONS", None)
         print(f"S3 endpoint {endpoint}, bucket {DEMO_BUCKET}")
         print(
             f"generating {DEMO_START} .. {DEMO_END}: {DEMO_SELLERS} sellers x US and DE, "

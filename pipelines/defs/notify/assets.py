@@ -84,12 +84,16 @@ def notification_delivery(
     context: dg.AssetExecutionContext, warehouse: Warehouse, notifications: Notifications
 ) -> dg.MaterializeResult:
     config = notifications.load()
-    with warehouse.connect() as con:
-        if config is None:
-            result = None
-        else:
-            result = deliver(con, config, utc_now, context.log.info)
-        still_failing = failing(con) if config is not None else []
+    result, still_failing = None, []
+    if config is not None:
+        try:
+            with warehouse.connect() as con:
+                result = deliver(con, config, utc_now, context.log.info)
+                still_failing = failing(con)
+        except Exception as exc:  # the run goes on and publishes; the check tells
+            error = config.scrub(f"{type(exc).__name__}: {exc}")
+            context.log.error(f"delivery stopped: {error}")
+            still_failing = [("(all)", "(all)", 0, f"delivery stopped: {error}", None)]
     metadata = {
         "sent": len(result.sent) if result else 0,
         "failed": len(result.failed) if result else 0,

@@ -395,48 +395,42 @@ def record_changes(
     return Recorded(len(changes), pending, len(rows) - pending)
 
 
+_INSERT_COLUMNS = (
+    "notification_id",
+    "alert_id",
+    "change",
+    "change_day",
+    "route",
+    "channel",
+    "status",
+    "reason",
+    "idempotency_key",
+    "seller_id",
+    "marketplace_id",
+    "source",
+    "fulfillment_channel",
+    "metric",
+    "window_days",
+    "severity",
+    "opened_on",
+    "resolved_on",
+    "days_open",
+    "value",
+    "target",
+    "target_condition",
+    "behind",
+)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, rows: list[dict], now: datetime) -> None:
-    for row in rows:
-        con.execute(
-            f"""
-            insert into {OUTBOX_TABLE} (
-                notification_id, alert_id, change, change_day, route, channel, status, reason, attempts,
-                idempotency_key, recorded_at, seller_id, marketplace_id, source, fulfillment_channel, metric,
-                window_days, severity, opened_on, resolved_on, days_open, value, target, target_condition, behind
-            ) values (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                row["notification_id"],
-                row["alert_id"],
-                row["change"],
-                row["change_day"],
-                row["route"],
-                row["channel"],
-                row["status"],
-                row["reason"],
-                row["idempotency_key"],
-                now,
-                *(
-                    row[c]
-                    for c in (
-                        "seller_id",
-                        "marketplace_id",
-                        "source",
-                        "fulfillment_channel",
-                        "metric",
-                        "window_days",
-                        "severity",
-                        "opened_on",
-                        "resolved_on",
-                        "days_open",
-                        "value",
-                        "target",
-                        "target_condition",
-                        "behind",
-                    )
-                ),
-            ],
-        )
+    if not rows:
+        return
+    columns = ", ".join(_INSERT_COLUMNS)
+    con.executemany(
+        f"insert into {OUTBOX_TABLE} ({columns}, attempts, recorded_at) "
+        f"values ({', '.join('?' for _ in _INSERT_COLUMNS)}, 0, ?)",
+        [[row[c] for c in _INSERT_COLUMNS] + [now] for row in rows],
+    )
 
 
 # ---------- reading messages to send
