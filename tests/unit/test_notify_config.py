@@ -217,3 +217,25 @@ def test_routes_match_the_alerts_source_and_sellerhealth_when_the_table_has_none
     ]
     amazon = [("a2", "amazon", "critical"), ("a2", "amazon", "critical")] if with_source else []  # team and hook
     assert rows == sorted(everything + amazon)
+
+
+def test_the_headroom_is_in_the_message_once_the_warehouse_has_it():
+    """The example of the headroom's definition: late shipments 30 d, B = 9 of N = 200 (4.5 %, BAD): 26 to recover."""
+    from datetime import datetime
+
+    from pipelines.defs.notify.outbox import due_messages, record_changes
+    from pipelines.defs.notify.render import render
+
+    config = parse(GOOD)
+    con = _alerts_con(with_source=False)
+    con.execute("update marts.alerts set metric = 'late_shipment_rate', window_days = 30 where alert_id = 'a1'")
+    con.execute("delete from marts.alerts where alert_id = 'a2'")
+    con.execute(
+        "create table marts.seller_metrics_daily as select 'S' as seller_id, 'ATVPDKIKX0DER' as marketplace_id, "
+        "'MFN' as fulfillment_channel, 'late_shipment_rate' as metric, 30 as window_days, "
+        "date '2026-03-02' as as_of_date, 'BAD' as status, 26 as orders_to_recover, null::integer as events_to_breach"
+    )
+    record_changes(con, config, datetime(2026, 3, 3, 6, 0), recent_days=2)
+    (message,) = [m for m in due_messages(con, datetime(2026, 3, 3, 6, 1)) if m.channel == "mail"]
+    text = render(config, message.route, message.changes).text
+    assert "  headroom on 2026-03-02: 26 more clean orders in the window bring it back within target" in text

@@ -67,7 +67,8 @@ create table if not exists {OUTBOX_TABLE} (
     value double,
     target double,
     target_condition varchar,
-    behind varchar                      -- the orders or SKUs behind it, where the warehouse knows them
+    behind varchar,                     -- the orders or SKUs behind it, where the warehouse knows them
+    headroom varchar                    -- on the series' latest day: orders to recover, or events to a breach
 )
 """
 
@@ -99,6 +100,7 @@ CHANGE_COLUMNS = (
     "target",
     "target_condition",
     "behind",
+    "headroom",
 )
 
 # Orders behind a metric: the flag of marts.fct_orders that marks its bad orders.
@@ -286,6 +288,34 @@ def behind(con: duckdb.DuckDBPyConnection, alert: AlertState) -> str | None:
     return "; ".join(parts) or None
 
 
+def headroom(con: duckdb.DuckDBPyConnection, alert: AlertState) -> str | None:
+    """How far the series is from its target on its latest day, once the warehouse has the headroom columns.
+
+    `orders_to_recover` on a BAD day, `events_to_breach` on a GOOD or WARNING one (docs/notifications.md).
+    """
+    if not (
+        _has_column(con, "marts.seller_metrics_daily", "orders_to_recover")
+        and _has_column(con, "marts.seller_metrics_daily", "events_to_breach")
+    ):
+        return None
+    row = con.execute(
+        """
+        select as_of_date, orders_to_recover, events_to_breach from marts.seller_metrics_daily
+        where seller_id = ? and marketplace_id = ? and fulfillment_channel = ? and metric = ? and window_days = ?
+        order by as_of_date desc limit 1
+        """,
+        [alert.seller_id, alert.marketplace_id, alert.fulfillment_channel, alert.metric, alert.window_days],
+    ).fetchone()
+    if not row:
+        return None
+    day, to_recover, to_breach = row
+    if to_recover is not None:
+        return f"on {day}: {to_recover:,} more clean orders in the window bring it back within target"
+    if to_breach is not None:
+        return f"on {day}: {to_breach:,} more bad ones among the orders already in the window and it breaches"
+    return None
+
+
 def notification_id(alert_id: str, change: str, route: str, channel: str) -> str:
     return hashlib.sha256("|".join((alert_id, change, route, channel)).encode()).hexdigest()[:24]
 
@@ -335,6 +365,7 @@ def record_changes(
                 continue
             end = alert.resolved_on or (last + timedelta(days=1))
             details = behind(con, alert) if recent else None
+            room = headroom(con, alert) if recent else None
             for route in taking:
                 for channel in route.channels:
                     nid = notification_id(alert.alert_id, change, route.name, channel)
@@ -367,6 +398,7 @@ def record_changes(
                             "target": alert.target,
                             "target_condition": alert.target_condition,
                             "behind": details,
+                            "headroom": room,
                         }
                     )
         # One message per route and channel: every PENDING row of this run shares its key; a SKIPPED
@@ -419,6 +451,7 @@ _INSERT_COLUMNS = (
     "target",
     "target_condition",
     "behind",
+    "headroom",
 )
 
 

@@ -116,6 +116,7 @@ SAMPLE_CHANGE = {
     "target": 0.01,
     "target_condition": "LESS_THAN",
     "behind": "12 of 980 in the window 2026-01-30 .. 2026-03-30; top SKUs: SKU-1 (5 orders)",
+    "headroom": "on 2026-03-31: 260 more clean orders in the window bring it back within target",
 }
 
 
