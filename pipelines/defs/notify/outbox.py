@@ -76,8 +76,7 @@ STATE_DDL = f"""
 create table if not exists {STATE_TABLE} (
     alert_id varchar not null,          -- marts.alerts as the previous run left it
     status varchar not null,
-    severity varchar not null,
-    recorded_at timestamp not null
+    severity varchar not null
 )
 """
 
@@ -416,9 +415,7 @@ def record_changes(
             )
         _insert(con, rows, now)
         con.execute(f"delete from {STATE_TABLE}")
-        con.execute(
-            f"insert into {STATE_TABLE} select alert_id, status, severity, ?::timestamp from marts.alerts", [now]
-        )
+        con.execute(f"insert into {STATE_TABLE} select alert_id, status, severity from marts.alerts")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
