@@ -1,4 +1,4 @@
-"""`sellerhealth`: the command line (generate, run, scorecard, report, demo).
+"""`sellerhealth`: the command line (generate, run, scorecard, report, notify, demo).
 
 Each command is a thin layer over the library: `run` launches the Dagster job in this process, so
 it works from cron or `.venv/bin/sellerhealth` without an activated virtualenv or a daemon.
@@ -133,9 +133,11 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     import dagster as dg
 
     from pipelines.definitions import RUN_JOB_NAME, defs
+    from pipelines.defs.notify.config import load_notifications
     from pipelines.defs.publish.assets import check_published_path
     from pipelines.resources import S3Exports, Warehouse
 
+    load_notifications()  # a bad notifications.yml stops the run here, before any data work
     s3 = S3Exports()
     s3.resolved_bucket()  # fail early, with the variable's name, when it is not set
     check_published_path(Warehouse())  # and before hours of work when the copy could not be published
@@ -321,6 +323,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify(args: argparse.Namespace) -> int:
+    from pipelines.defs.notify import cli as notify_cli
+
+    if args.dry_run:
+        return notify_cli.dry_run()
+    if args.test:
+        return notify_cli.send_test(args.test)
+    from pipelines.resources import Warehouse
+
+    with run_lock(Warehouse().resolved_path()):
+        return notify_cli.send_due()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.lib.local_s3 import local_s3, local_s3_env
     from pipelines.resources import Warehouse
@@ -333,6 +348,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         os.environ.update(local_s3_env(endpoint))
         os.environ["SELLER_EXPORTS_BUCKET"] = DEMO_BUCKET
         os.environ.pop("SELLER_EXPORTS_PREFIX", None)
+        # Generated data must not reach real people through the user's notifications.yml.
+        os.environ.pop("SELLERHEALTH_NOTIFICATIONS", None)
         print(f"S3 endpoint {endpoint}, bucket {DEMO_BUCKET}")
         print(
             f"generating {DEMO_START} .. {DEMO_END}: {DEMO_SELLERS} sellers x US and DE, "
@@ -401,6 +418,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, help="the HTML file to write, e.g. health.html")
     report.add_argument("--as-of", type=_day, default=None, help="the day to report (default: each one's latest)")
     report.set_defaults(func=cmd_report)
+
+    notify = sub.add_parser(
+        "notify",
+        help="send the alert notifications that are due now (runs do this themselves); --dry-run, --test ROUTE",
+    )
+    what = notify.add_mutually_exclusive_group()
+    what.add_argument("--dry-run", action="store_true", help="print what would be sent, per route, without sending")
+    what.add_argument("--test", metavar="ROUTE", help="send a test message through every channel of ROUTE")
+    notify.set_defaults(func=cmd_notify)
 
     demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
     demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)
