@@ -219,18 +219,38 @@ def _readable_warehouse() -> Path:
 def cmd_scorecard(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.scorecard import load_lines, load_open_alerts, render, render_alerts, use_colour
+    from pipelines.scorecard import (
+        load_lines,
+        load_open_alerts,
+        render,
+        render_alerts,
+        render_csv,
+        render_json,
+        resolve_marketplace,
+        use_colour,
+    )
 
+    seller = getattr(args, "seller", None)
+    marketplace = resolve_marketplace(getattr(args, "marketplace", None))
+    output = getattr(args, "format", "text")
     path = _readable_warehouse()
     with duckdb.connect(str(path), read_only=True) as con:
-        lines = load_lines(con, args.as_of)
-        alerts = load_open_alerts(con, args.as_of)
+        lines = load_lines(con, args.as_of, seller, marketplace)
+        alerts = load_open_alerts(con, args.as_of, seller, marketplace)
     if not lines:
-        raise UsageError(f"no metrics in {path}" + (f" on {args.as_of}" if args.as_of else ""))
-    colour = use_colour()
-    print(render(lines, colour))
-    print()
-    print(render_alerts(alerts, colour))
+        wanted = "".join(
+            f" {label} {value}" for label, value in (("for seller", seller), ("in marketplace", marketplace)) if value
+        )
+        raise UsageError(f"no metrics in {path}{wanted}" + (f" on {args.as_of}" if args.as_of else ""))
+    if output == "json":
+        print(render_json(lines, alerts))
+    elif output == "csv":
+        sys.stdout.write(render_csv(lines, alerts))
+    else:
+        colour = use_colour()
+        print(render(lines, colour))
+        print()
+        print(render_alerts(alerts, colour))
     return 0
 
 
@@ -317,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics and open alerts")
     card.add_argument("--as-of", type=_day, default=None, help="the day to show (default: each one's latest)")
+    card.add_argument("--seller", default=None, help="only this seller (merchant token)")
+    card.add_argument("--marketplace", default=None, help="only this marketplace: an id or a code (US, DE, ...)")
+    card.add_argument("--format", choices=("text", "json", "csv"), default="text", help="text (default), json or csv")
     card.set_defaults(func=cmd_scorecard)
 
     report = sub.add_parser("report", help="write one self-contained HTML page: trends, status, alerts, drivers")
