@@ -98,6 +98,7 @@ class Drivers:
     flagged: int
     population: int
     window: tuple[date, date]
+    weight: float = 0.0  # the flagged weight the shares divide: flagged units, or points lost
     breakdowns: dict[str, list[Driver]] = field(default_factory=dict)  # "event" | "sku" | ... -> lines
 
     def top(self, by: str) -> str | None:
@@ -347,7 +348,7 @@ def _summarise(unit: str, units: list[_Unit], window: tuple[date, date], share_o
     """Breakdowns whose shares add up to 1: a unit's weight is split evenly over its events and SKUs."""
     flagged = [u for u in units if u.weight > 0]
     total = sum(u.weight for u in flagged)
-    out = Drivers(unit, share_of or unit, len(flagged), len(units), window)
+    out = Drivers(unit, share_of or unit, len(flagged), len(units), window, total)
 
     def names(u: _Unit, by: str) -> list[str]:
         return {"event": u.events, "sku": u.skus, "carrier": [u.carrier], "level": [u.level]}[by]
