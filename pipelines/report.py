@@ -600,10 +600,12 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .GOOD { background: #dff3e4; color: #1e6b34; } .WARNING { background: #fff1cc; color: #7a5600; }
 .BAD, .CRITICAL { background: #fbdcdc; color: #9b1c1c; } .NO_DATA, .NO_TARGET { background: #eef0f2; color: #5c6670; }
 .summary { font-size: 15px; }
-.card { border: 1px solid #e3e7eb; border-left: 5px solid #e5484d; border-radius: 4px; padding: 10px 14px;
-        margin: 12px 0; } .card.WARNING { border-left-color: #f5a524; }
-.card h3 { margin: 0 0 4px; } .step { font-size: 15px; margin: 6px 0 8px; }
-.card .row { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.card, .card.BAD, .card.WARNING { background: #fff; color: #1d232a; border: 1px solid #e3e7eb;
+        border-left: 5px solid #e5484d; border-radius: 4px; padding: 10px 14px; margin: 12px 0; }
+.card.WARNING { border-left-color: #f5a524; }
+.card h3 { margin: 0 0 4px; } .card p { margin: 4px 0; } .step { font-size: 15px; margin: 6px 0 10px; }
+.card .row { display: flex; gap: 14px; align-items: flex-start; } .card .row > div:last-child { flex: 1; min-width: 0; }
+td { white-space: nowrap; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
 figure { margin: 0; padding: 6px; border: 1px solid #e3e7eb; border-radius: 4px; }
 figcaption { font-size: 12px; margin-bottom: 2px; }
@@ -617,7 +619,9 @@ svg.chart polyline.value { fill: none; stroke: #2563eb; stroke-width: 1.8; } svg
 svg.chart .axis { font-size: 10px; fill: #5c6670; }
 .legend span { margin-right: 14px; } .swatch { display: inline-block; width: 14px; height: 10px; margin-right: 4px;
                vertical-align: middle; }
-.drivers table { font-size: 13px; } .drivers { display: flex; flex-wrap: wrap; gap: 14px; }
+.drivers table { font-size: 12.5px; margin: 0; } .drivers th, .drivers td { padding: 2px 5px; }
+.alerts code { font-size: 11px; } .drivers { display: grid; grid-template-columns: repeat(2, max-content);
+          gap: 8px 22px; } .drivers td:first-child { max-width: 180px; overflow: hidden; text-overflow: ellipsis; }
 """
 
 LEGEND = (

@@ -251,10 +251,14 @@ def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
             "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = 'alerts'"
         ).fetchall()
     }
-    con.execute(f"comment on table {ALERTS_TABLE} is '{ALERTS_COMMENT}'")
+    con.execute(f"comment on table {ALERTS_TABLE} is {_sql_string(ALERTS_COMMENT)}")
     for column, text in ALERT_COLUMN_COMMENTS.items():
         if column in columns:
-            con.execute(f"comment on column {ALERTS_TABLE}.{column} is '{text.replace(chr(39), chr(39) * 2)}'")
+            con.execute(f"comment on column {ALERTS_TABLE}.{column} is {_sql_string(text)}")
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[tuple[str, str], date]]:
