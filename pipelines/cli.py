@@ -37,12 +37,15 @@ def _day(text: str) -> date:
 
 
 def _check_range(start: date, end: date) -> None:
-    from pipelines.partitions import FIRST_PARTITION
+    from pipelines.partitions import FIRST_DAY_VARIABLE, FIRST_PARTITION
 
     if end < start:
         raise UsageError(f"--end {end} is before --start {start}")
     if start < date.fromisoformat(FIRST_PARTITION):
-        raise UsageError(f"--start {start} is before the first supported day {FIRST_PARTITION}")
+        raise UsageError(
+            f"--start {start} is before the first day {FIRST_PARTITION}: set {FIRST_DAY_VARIABLE} to your "
+            "first export day (for `make ui` too)"
+        )
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     if end >= tomorrow:
         raise UsageError(f"--end {end} is in the future (today is {tomorrow - timedelta(days=1)} UTC)")

@@ -415,3 +415,9 @@ def test_a_bi_session_reads_the_marts_and_their_comments_only(run_result):
         engine.dispose()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_orders").fetchone() == (orders,)
+
+
+def test_run_logs_are_plain_text_when_not_on_a_terminal(run_result):
+    _, run = run_result
+    assert "dagster - INFO" in run.stdout + run.stderr
+    assert "\x1b[" not in run.stdout + run.stderr
