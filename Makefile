@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 $(DAGSTER_HOME): dagster.yaml
 	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-demo: install
-	$(BIN)/sellerhealth demo
+# The demo's run is recorded in .dagster_home/, where `make ui` shows it.
+demo: install $(DAGSTER_HOME)
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/sellerhealth demo
 
 # The report's browser test needs Debian's chromium; installed here when missing (needs apt, as root).
 test: install

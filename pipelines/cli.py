@@ -94,7 +94,7 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
 
     With DAGSTER_HOME set (and `keep_history`), the run and its materializations are recorded there for
     the UI. Dagster records every partition of every asset, which costs about 0.1 s per day of the
-    range in its SQLite storage, so the demo runs without history.
+    range in its SQLite storage.
     """
     import dagster as dg
 
@@ -300,7 +300,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         cmd_generate(gen)
         print("running the pipeline over every day in one Dagster run ...", flush=True)
-        if not run_pipeline(DEMO_START, DEMO_END, keep_history=False):
+        # With DAGSTER_HOME set (`make demo` sets it to .dagster_home/, as `make ui` does), the run
+        # and its materializations are recorded there: about 0.1 s per day, so 45 s for 15 months.
+        if not run_pipeline(DEMO_START, DEMO_END):
             return 1
         print_load_report(DEMO_START, DEMO_END)
         print("stopping the local S3 endpoint")
@@ -310,6 +312,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     print(f"the warehouse the pipeline writes: {warehouse.resolved_path()}")
     print(f"the published copy to query (BI tools, scorecard, report): {warehouse.published_path()}")
+    if os.environ.get("DAGSTER_HOME"):
+        print(f"the run is recorded in {os.environ['DAGSTER_HOME']}: `make ui` shows it")
     print("next: `.venv/bin/sellerhealth report --out health.html`, or `make ui` for the Dagster UI")
     return 0
 
