@@ -22,10 +22,13 @@ $(STAMP): pyproject.toml
 $(DAGSTER_HOME): dagster.yaml
 	mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-demo: install
-	$(BIN)/sellerhealth demo
+# The demo's run is recorded in .dagster_home/, where `make ui` shows it.
+demo: install $(DAGSTER_HOME)
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/sellerhealth demo
 
+# The report's browser test needs Debian's chromium; installed here when missing (needs apt, as root).
 test: install
+	command -v chromium >/dev/null 2>&1 || apt-get install -y chromium >/dev/null || echo "note: no chromium: the report's browser test will be skipped"
 	$(BIN)/python -m pytest -q
 
 # Bad input, fuzzing (3,000 mutated files; `make test` runs 300), killed runs, a dead S3 endpoint, locks,

@@ -29,6 +29,11 @@ run_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions,
     tags={WAREHOUSE_WRITER_TAG: "writer"},
+    description=(
+        "One run over a range of export days (partitions, one per dt): ingest every export from S3, "
+        "build the dbt models, update marts.alerts, then publish the read-only copy for BI tools. "
+        "Started nightly by the schedule, by the late-exports sensor, or by `sellerhealth run`."
+    ),
 )
 
 defs = dg.Definitions(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -218,16 +219,14 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection; WarehouseLocked, saying who holds it, when another process has the file."""
         path = self.resolved_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
-                raise WarehouseLocked(
-                    f"the warehouse {path} is open for writing by another process "
-                    f"(another run, or a tool that opened it read-write): {exc}"
-                ) from exc
+                raise WarehouseLocked(lock_message(path, self.published_path(), str(exc))) from exc
             raise
         try:
             yield con
@@ -255,3 +254,28 @@ def dbt_executable() -> str:
         if candidate.exists():
             return str(candidate)
     return "dbt"
+
+
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def lock_message(path: Path, published: Path, error: str) -> str:
+    """What to tell the operator when DuckDB refuses the warehouse because another process has it.
+
+    DuckDB adds "you would be able to open this database in read-only mode" when the process that
+    holds the file holds it read-only: a reader (a BI tool, a notebook, the DuckDB CLI) on the
+    working file, which should read the published copy instead.
+    """
+    found = _HOLDER.search(error)
+    holder = f" ({Path(found['program']).name}, PID {found['pid']})" if found else ""
+    if "read-only mode" in error:
+        return (
+            f"the warehouse {path} is open read-only by another process{holder}: a reader of the working "
+            f"file (a BI tool, a notebook, the DuckDB CLI) blocks every run, since DuckDB lets nobody write "
+            f"a file that another process has open. Point readers at the published copy {published}, close "
+            f"that process and run again"
+        )
+    return (
+        f"the warehouse {path} is open for writing by another process{holder} "
+        f"(another run, or a tool that opened it read-write); run again when it has finished"
+    )

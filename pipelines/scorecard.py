@@ -1,24 +1,46 @@
 """The scorecard: each seller-marketplace's metrics on one day, with targets, status and 7-day change.
 
-Reads `marts.seller_metrics_daily` (read-only) and prints a table per seller and marketplace, then
-the alerts of `marts.alerts` open on that day, worst first.
+Reads `marts.seller_metrics_daily` and `marts.alerts` (read-only) and prints, per seller and
+marketplace, its metrics worst first, then the alerts open on that day, worst first; or the same
+rows as JSON or CSV (`--format`). The text fits 100 columns. See docs/report-and-scorecard.md.
+
+The as-of rule: with `--as-of D` nothing after D shows: the values are D's, and an alert is shown
+as it stood at the end of D (open on D, its severity, last breach and value from the days up to D,
+an acknowledgement only if it was made by then).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 
 import duckdb
 
-from pipelines.lib.layout import MARKETPLACES
+from pipelines.lib.metric_names import (
+    CONDITIONS,
+    UNITS,
+    format_change,
+    format_target,
+    format_value,
+    marketplace_code,
+    marketplace_name,
+    metric_name,
+    metric_rank,
+    status_rank,
+)
 
-# Metrics whose value is not a fraction, and their unit; every other metric prints as a percentage.
-_UNITS = {"avg_response_hours": " h", "order_quality_score": " pts", "customer_service_rating": " /10"}
+# Kept for modules that import them from here.
+_UNITS = UNITS
+_CONDITION = CONDITIONS
+__all__ = ["format_change", "format_value", "load_lines", "load_open_alerts", "render", "render_alerts"]
+
 _COLOURS = {"GOOD": "32", "WARNING": "33", "BAD": "31", "NO_DATA": "2", "NO_TARGET": "2"}
-_CONDITION = {"LESS_THAN": "<", "GREATER_THAN": ">", "AT_LEAST": ">="}
+WIDTH = 100  # the text scorecard never prints a longer line
 
 
 @dataclass(frozen=True)
@@ -34,23 +56,19 @@ class Line:
     target_condition: str | None
     status: str
     value_7_days_before: float | None
+    warning_level: float | None = None
 
-
-def format_value(metric: str, value: float | None) -> str:
-    if value is None:
-        return "-"
-    if metric in _UNITS:
-        return f"{value:.1f}{_UNITS[metric]}"
-    return f"{value * 100:.2f}%"
-
-
-def format_change(metric: str, now: float | None, before: float | None) -> str:
-    if now is None or before is None:
-        return ""
-    delta = now - before
-    if metric in _UNITS:
-        return f"{delta:+.1f}{_UNITS[metric]}"
-    return f"{delta * 100:+.2f} pp"
+    @property
+    def sort_key(self) -> tuple:
+        """Worst first: BAD, WARNING, GOOD, NO_TARGET, NO_DATA; then in the metrics' own order."""
+        return (
+            self.seller_id,
+            self.marketplace_id,
+            status_rank(self.status),
+            metric_rank(self.metric),
+            self.channel,
+            self.window_days,
+        )
 
 
 def use_colour(stream=sys.stdout) -> bool:
@@ -59,28 +77,75 @@ def use_colour(stream=sys.stdout) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
 
 
-def load_lines(con: duckdb.DuckDBPyConnection, as_of: date | None) -> list[Line]:
-    """Each seller-marketplace's rows on `as_of` (default: its own latest day), with the value 7 days before."""
+def _filters(alias: str) -> str:
+    return (
+        f" and (?::varchar is null or {alias}.seller_id = ?::varchar)"
+        f" and (?::varchar is null or {alias}.marketplace_id = ?::varchar)"
+    )
+
+
+def _filter_params(seller: str | None, marketplace: str | None) -> list:
+    return [seller, seller, marketplace, marketplace]
+
+
+def load_lines(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, seller: str | None = None, marketplace: str | None = None
+) -> list[Line]:
+    """Each seller-marketplace's rows on `as_of` (default: its own latest day), worst first.
+
+    `marketplace` is a marketplace id (resolve a code like US with `resolve_marketplace`).
+    """
     rows = con.execute(
-        """
+        f"""
         with days as (
             select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as as_of_date
-            from marts.seller_metrics_daily
+            from marts.seller_metrics_daily as m
+            where true {_filters("m")}
             group by seller_id, marketplace_id
         )
         select m.seller_id, m.marketplace_id, m.as_of_date, m.metric, m.fulfillment_channel, m.window_days,
-               m.value, m.target, m.target_condition, m.status, before.value
+               m.value, m.target, m.target_condition, m.status, before.value, m.warning_level
         from marts.seller_metrics_daily as m
         join days using (seller_id, marketplace_id, as_of_date)
         left join marts.seller_metrics_daily as before
             on before.seller_id = m.seller_id and before.marketplace_id = m.marketplace_id
             and before.metric = m.metric and before.fulfillment_channel = m.fulfillment_channel
             and before.window_days = m.window_days and before.as_of_date = m.as_of_date - 7
-        order by m.seller_id, m.marketplace_id, m.metric, m.fulfillment_channel, m.window_days
         """,
-        [as_of],
+        [as_of, *_filter_params(seller, marketplace)],
     ).fetchall()
-    return [Line(*row) for row in rows]
+    return sorted((Line(*row) for row in rows), key=lambda line: line.sort_key)
+
+
+def resolve_marketplace(text: str | None) -> str | None:
+    """A marketplace id from an id or a code (US, DE, ...); None stays None."""
+    if text is None:
+        return None
+    for marketplace_id in _known_marketplaces():
+        if text.upper() in (marketplace_id, marketplace_code(marketplace_id)):
+            return marketplace_id
+    return text
+
+
+def _known_marketplaces() -> list[str]:
+    from pipelines.lib.layout import MARKETPLACES
+
+    return list(MARKETPLACES)
+
+
+def _title(seller_id: str, marketplace_id: str, as_of_date: date) -> str:
+    return f"{seller_id} · {marketplace_name(marketplace_id)} ({marketplace_id}) · as of {as_of_date}"
+
+
+def _status_text(status: str, width: int, colour: bool) -> str:
+    text = f"{status:<{width}}"
+    return f"\x1b[{_COLOURS.get(status, '0')}m{text}\x1b[0m" if colour else text
+
+
+def _target_text(line: Line) -> str:
+    # The warning level is shown where it matters: on a WARNING row, the level the value crossed.
+    warning = line.warning_level if line.status == "WARNING" else None
+    return format_target(line.metric, line.target, line.target_condition, warning)
 
 
 def render(lines: list[Line], colour: bool) -> str:
@@ -89,32 +154,23 @@ def render(lines: list[Line], colour: bool) -> str:
     for line in lines:
         if (line.seller_id, line.marketplace_id) != current:
             current = (line.seller_id, line.marketplace_id)
-            market = MARKETPLACES.get(line.marketplace_id)
             out.append("")
+            out.append(_title(line.seller_id, line.marketplace_id, line.as_of_date))
             out.append(
-                f"{line.seller_id} / {market.code if market else '?'} ({line.marketplace_id}) as of {line.as_of_date}"
+                f"  {'status':<9} {'metric':<32} {'ch':<3} {'win':>4} {'value':>9} {'target':<24} {'7-day chg':>11}"
             )
-            out.append(
-                f"  {'metric':<38} {'channel':<7} {'window':>6} {'value':>11} {'target':>12} "
-                f"{'status':<9} {'7-day change':>13}"
-            )
-        target = ""
-        if line.target is not None:
-            target = f"{_CONDITION.get(line.target_condition, '?')} {format_value(line.metric, line.target)}"
-        status = f"{line.status:<9}"
-        if colour:
-            status = f"\x1b[{_COLOURS.get(line.status, '0')}m{status}\x1b[0m"
         out.append(
-            f"  {line.metric:<38} {line.channel:<7} {str(line.window_days) + 'd':>6} "
-            f"{format_value(line.metric, line.value):>11} {target:>12} {status} "
-            f"{format_change(line.metric, line.value, line.value_7_days_before):>13}"
+            f"  {_status_text(line.status, 9, colour)} {_fit(metric_name(line.metric), 32):<32} {line.channel:<3} "
+            f"{str(line.window_days) + 'd':>4} {format_value(line.metric, line.value):>9} "
+            f"{_fit(_target_text(line), 24):<24} "
+            f"{format_change(line.metric, line.value, line.value_7_days_before):>11}".rstrip()
         )
     return "\n".join(out).lstrip("\n")
 
 
 @dataclass(frozen=True)
 class OpenAlert:
-    """An alert of `marts.alerts` open on `as_of_date` (its seller-marketplace's day on the scorecard)."""
+    """An alert of `marts.alerts` open on `as_of_date` (its seller-marketplace's day), as it stood then."""
 
     alert_id: str
     seller_id: str
@@ -124,12 +180,13 @@ class OpenAlert:
     window_days: int
     severity: str
     opened_on: date
-    last_breached_on: date
+    last_breached_on: date | None
     value: float | None
     target: float | None
     target_condition: str | None
     acknowledged_by: str | None
     as_of_date: date
+    warning_level: float | None = None
 
     @property
     def days_open(self) -> int:
@@ -137,11 +194,17 @@ class OpenAlert:
         return (self.as_of_date - self.opened_on).days + 1
 
 
-def load_open_alerts(con: duckdb.DuckDBPyConnection, as_of: date | None) -> list[OpenAlert]:
-    """Alerts open on `as_of` (default: each seller-marketplace's latest day), worst first.
+def load_open_alerts(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, seller: str | None = None, marketplace: str | None = None
+) -> list[OpenAlert]:
+    """Alerts open on `as_of` (default: each seller-marketplace's latest day), as they stood then, worst first.
 
-    Open on D: opened on or before D and not resolved on or before D, so a past day shows the
-    alerts that were open then. Worst first: CRITICAL before WARNING, then the longest open.
+    Open on D: opened on or before D and not resolved on or before D. Its severity, last breach,
+    value and target are recomputed from the series' days from opened_on to D, so nothing after D
+    leaks into a past view (the stored row holds the episode as of the latest day). An alert of
+    a series that is not in seller_metrics_daily keeps its stored values only when its last breach
+    is on or before D. An acknowledgement made after D is not shown. Worst first: CRITICAL before
+    WARNING, then the longest open.
     """
     (has_table,) = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'alerts'"
@@ -149,49 +212,91 @@ def load_open_alerts(con: duckdb.DuckDBPyConnection, as_of: date | None) -> list
     if not has_table:
         return []
     rows = con.execute(
-        """
+        f"""
         with days as (
-            select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as as_of_date
-            from marts.seller_metrics_daily
+            select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as report_day
+            from marts.seller_metrics_daily as m
+            where true {_filters("m")}
             group by seller_id, marketplace_id
+        ),
+        open_then as (
+            select a.*, days.report_day
+            from marts.alerts as a
+            join days using (seller_id, marketplace_id)
+            where a.opened_on <= days.report_day and (a.resolved_on is null or a.resolved_on > days.report_day)
+        ),
+        breach_days as (
+            select o.alert_id, m.as_of_date, m.value, m.target, m.target_condition, m.warning_level,
+                   bool_or(m.status = 'BAD') over (partition by o.alert_id) as any_bad
+            from open_then as o
+            join marts.seller_metrics_daily as m
+                on m.seller_id = o.seller_id and m.marketplace_id = o.marketplace_id
+                and m.fulfillment_channel = o.fulfillment_channel and m.metric = o.metric
+                and m.window_days = o.window_days
+                and m.as_of_date between o.opened_on and o.report_day
+            where m.status in ('BAD', 'WARNING')
+            qualify row_number() over (partition by o.alert_id order by m.as_of_date desc) = 1
         )
-        select a.alert_id, a.seller_id, a.marketplace_id, a.metric, a.fulfillment_channel, a.window_days,
-               a.severity, a.opened_on, a.last_breached_on, a.value, a.target, a.target_condition,
-               a.acknowledged_by, days.as_of_date
-        from marts.alerts as a
-        join days using (seller_id, marketplace_id)
-        where a.opened_on <= days.as_of_date and (a.resolved_on is null or a.resolved_on > days.as_of_date)
-        order by a.severity = 'CRITICAL' desc, days.as_of_date - a.opened_on desc,
-                 a.seller_id, a.marketplace_id, a.metric, a.fulfillment_channel, a.window_days
+        select o.alert_id, o.seller_id, o.marketplace_id, o.metric, o.fulfillment_channel, o.window_days,
+               case when b.alert_id is null then o.severity when b.any_bad then 'CRITICAL' else 'WARNING' end,
+               o.opened_on,
+               case when b.alert_id is not null then b.as_of_date
+                    when o.last_breached_on <= o.report_day then o.last_breached_on end,
+               case when b.alert_id is not null then b.value
+                    when o.last_breached_on <= o.report_day then o.value end,
+               coalesce(b.target, o.target),
+               coalesce(b.target_condition, o.target_condition),
+               case when o.acknowledged_at is null or o.acknowledged_at < o.report_day + 1
+                    then o.acknowledged_by end,
+               o.report_day,
+               b.warning_level
+        from open_then as o
+        left join breach_days as b using (alert_id)
         """,
-        [as_of],
+        [as_of, *_filter_params(seller, marketplace)],
     ).fetchall()
-    return [OpenAlert(*row) for row in rows]
+    alerts = [OpenAlert(*row) for row in rows]
+    return sorted(
+        alerts,
+        key=lambda a: (
+            a.severity != "CRITICAL",
+            -a.days_open,
+            a.seller_id,
+            a.marketplace_id,
+            metric_rank(a.metric),
+            a.channel,
+            a.window_days,
+        ),
+    )
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def render_alerts(alerts: list[OpenAlert], colour: bool) -> str:
+    """The open alerts, worst first, one line each (and one more for an acknowledgement)."""
     if not alerts:
         return "no open alerts"
     out = [
         f"open alerts ({len(alerts)}), worst first",
-        f"  {'severity':<9} {'days open':>9} {'seller / market':<22} {'metric':<38} {'channel':<7} {'window':>6} "
-        f"{'opened':<10} {'last breach':<11} {'value':>11} {'target':>12}  acknowledged by",
+        f"  {'severity':<8} {'days':>4} {'seller':<13} {'metric':<34} {'value':>9} {'target':<24}",
     ]
     for alert in alerts:
-        market = MARKETPLACES.get(alert.marketplace_id)
-        severity = f"{alert.severity:<9}"
+        where = _fit(f"{alert.seller_id} {marketplace_code(alert.marketplace_id)}", 13)
+        suffix = f" {alert.channel} {alert.window_days}d"
+        series = _fit(metric_name(alert.metric), 34 - len(suffix)) + suffix
+        warning = alert.warning_level if alert.severity == "WARNING" else None
+        target = format_target(alert.metric, alert.target, alert.target_condition, warning)
+        severity = f"{alert.severity:<8}"
         if colour:
             severity = f"\x1b[{_COLOURS['BAD' if alert.severity == 'CRITICAL' else 'WARNING']}m{severity}\x1b[0m"
-        target = ""
-        if alert.target is not None:
-            target = f"{_CONDITION.get(alert.target_condition, '?')} {format_value(alert.metric, alert.target)}"
-        where = f"{alert.seller_id} / {market.code if market else alert.marketplace_id}"
         out.append(
-            f"  {severity} {alert.days_open:>9} {where:<22} {alert.metric:<38} {alert.channel:<7} "
-            f"{str(alert.window_days) + 'd':>6} {alert.opened_on.isoformat():<10} "
-            f"{alert.last_breached_on.isoformat():<11} {format_value(alert.metric, alert.value):>11} {target:>12}  "
-            f"{alert.acknowledged_by or '-'}"
+            f"  {severity} {alert.days_open:>4} {where:<13} {series:<34} "
+            f"{format_value(alert.metric, alert.value):>9} {_fit(target, 24)}".rstrip()
         )
+        if alert.acknowledged_by:
+            out.append(f"{'':16}{_fit(f'acknowledged by {alert.acknowledged_by}', WIDTH - 16)}")
     return "\n".join(out)
 
 
@@ -204,8 +309,7 @@ def render_amazon_disagreements(con: duckdb.DuckDBPyConnection, as_of: date | No
         return "no account health snapshot from Amazon"
     out = []
     for (seller, market_id), view in sorted(views.items()):
-        market = MARKETPLACES.get(market_id)
-        where = f"{seller} / {market.code if market else market_id}"
+        where = f"{seller} / {marketplace_code(market_id)}"
         ahr = f"AHR {view.ahr_status or '-'}" + (f" {view.ahr_score:.0f}" if view.ahr_score is not None else "")
         out.append(
             f"Amazon's view of {where} on {view.snapshot_date}: account {view.account_status or '-'}, {ahr}; "
@@ -274,10 +378,68 @@ def headroom_lines(con: duckdb.DuckDBPyConnection, as_of: date | None) -> str:
     for seller, market_id, day, metric, channel, window, status, to_breach, to_recover in rows:
         if (seller, market_id) != current:
             current = (seller, market_id)
-            market = MARKETPLACES.get(market_id)
-            out.append(f"headroom, {seller} / {market.code if market else market_id} as of {day} (tightest first)")
+            out.append(f"headroom, {seller} / {marketplace_code(market_id)} as of {day} (tightest first)")
         out.append(
             f"  {metric:<38} {channel:<7} {str(window) + 'd':>6} {status:<9} "
             f"{headroom_text(metric, to_breach, to_recover)}"
         )
     return "\n".join(out) or "no headroom to show"
+
+
+# ---------- machine-readable output
+
+
+def records(lines: list[Line], alerts: list[OpenAlert]) -> list[dict]:
+    """One record per scorecard line, with the open alert of its series (if any)."""
+    by_series = {(a.seller_id, a.marketplace_id, a.metric, a.channel, a.window_days): a for a in alerts}
+    out = []
+    for line in lines:
+        alert = by_series.get((line.seller_id, line.marketplace_id, line.metric, line.channel, line.window_days))
+        out.append(
+            {
+                "seller_id": line.seller_id,
+                "marketplace_id": line.marketplace_id,
+                "marketplace": marketplace_name(line.marketplace_id),
+                "as_of_date": line.as_of_date.isoformat(),
+                "metric": line.metric,
+                "metric_name": metric_name(line.metric),
+                "fulfillment_channel": line.channel,
+                "window_days": line.window_days,
+                "value": line.value,
+                "target": line.target,
+                "target_condition": line.target_condition,
+                "warning_level": line.warning_level,
+                "status": line.status,
+                "value_7_days_before": line.value_7_days_before,
+                "alert_id": alert.alert_id if alert else None,
+                "alert_severity": alert.severity if alert else None,
+                "alert_opened_on": alert.opened_on.isoformat() if alert else None,
+                "alert_days_open": alert.days_open if alert else None,
+                "alert_acknowledged_by": alert.acknowledged_by if alert else None,
+            }
+        )
+    return out
+
+
+def _alert_record(alert: OpenAlert) -> dict:
+    out = asdict(alert)
+    out["fulfillment_channel"] = out.pop("channel")
+    out["metric_name"] = metric_name(alert.metric)
+    out["days_open"] = alert.days_open
+    for key in ("opened_on", "last_breached_on", "as_of_date"):
+        out[key] = out[key].isoformat() if out[key] else None
+    return out
+
+
+def render_json(lines: list[Line], alerts: list[OpenAlert]) -> str:
+    return json.dumps({"metrics": records(lines, alerts), "alerts": [_alert_record(a) for a in alerts]}, indent=2)
+
+
+def render_csv(lines: list[Line], alerts: list[OpenAlert]) -> str:
+    rows = records(lines, alerts)
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()

@@ -11,6 +11,9 @@ import pytest
 
 from pipelines.lib.local_s3 import local_s3, local_s3_env
 
+# The tests load real files from 2011 and 2018: partitions from 2010 (before pipelines.partitions is imported).
+os.environ.setdefault("SELLERHEALTH_FIRST_DAY", "2010-01-01")
+
 REPO = Path(__file__).resolve().parent.parent
 REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 _bucket_numbers = itertools.count()

@@ -303,3 +303,121 @@ def test_target_changed_for_one_marketplace_changes_only_its_statuses(run_result
     assert before[DE][0] == before[US][0] == 0.04
     assert after[US] == before[US]
     assert after[DE][0] == 0.0001 and after[DE][1] > before[DE][1]
+
+
+# Metrics whose drivers count exactly the metric's population and numerator (docs/report-and-scorecard.md).
+EXACT_DRIVERS = (
+    "odr",
+    "odr_long",
+    "negative_feedback_rate",
+    "a_to_z_claim_rate",
+    "chargeback_rate",
+    "cancel_rate",
+    "perfect_order_percentage",
+    "order_quality_score",
+    "return_dissatisfaction_rate",
+)
+
+
+@pytest.mark.parametrize("days_before_end", [0, 12])
+def test_report_drivers_count_what_the_metrics_count(run_result, days_before_end):
+    """For every series of those metrics, the drivers' flagged orders are the metric's numerator
+    (the imperfect orders for the perfect order percentage, the points lost for the order quality
+    score) and their population its denominator, and every breakdown's shares add up to 100 %."""
+    from pipelines.report import SellerMarket, Series, load_drivers
+
+    warehouse, _ = run_result
+    day = END - timedelta(days=days_before_end)
+    with duckdb.connect(str(warehouse.with_name("seller_health_published.duckdb")), read_only=True) as con:
+        rows = con.execute(
+            f"""
+            select seller_id, marketplace_id, metric, fulfillment_channel, window_days, window_start, window_end,
+                   numerator, denominator, value
+            from marts.seller_metrics_daily
+            where as_of_date = ? and metric in ({", ".join(f"'{m}'" for m in EXACT_DRIVERS)})
+            """,
+            [day],
+        ).fetchall()
+        flagged_somewhere = 0
+        for seller, market, metric, channel, window, start, end, numerator, denominator, value in rows:
+            sm = SellerMarket(seller, market, day, [], [])
+            drivers = load_drivers(con, sm, Series(metric, channel, window, window=(start, end)))
+            where = (seller, market, metric, channel, window)
+            assert drivers.population == denominator, where
+            if metric == "perfect_order_percentage":
+                assert drivers.flagged == denominator - numerator, where
+            elif metric == "order_quality_score":
+                assert value is None or value == pytest.approx(100 - drivers.weight / denominator), where
+            else:
+                assert drivers.flagged == numerator, where
+            if drivers.flagged:
+                flagged_somewhere += 1
+                for by, lines in drivers.breakdowns.items():
+                    assert sum(d.share for d in lines) == pytest.approx(1.0), (where, by)
+    assert len(rows) >= 4 * 14 and flagged_somewhere >= 4
+
+
+def test_the_report_explains_every_metric_not_good(run_result, tmp_path):
+    """Each BAD or WARNING series of the last day gets a card with a next step, and drivers when
+    the warehouse has a breakdown for its metric."""
+    from pipelines.report import DRIVER_SPECS
+
+    warehouse, _ = run_result
+    out = tmp_path / "health.html"
+    page = _cli("report", "--out", str(out))
+    assert page.returncode == 0, page.stderr
+    html = out.read_text(encoding="utf-8")
+    with duckdb.connect(str(warehouse.with_name("seller_health_published.duckdb")), read_only=True) as con:
+        breached = con.execute(
+            """
+            select seller_id, marketplace_id, metric, fulfillment_channel, window_days, status
+            from marts.seller_metrics_daily
+            where status in ('BAD', 'WARNING')
+              and as_of_date = (select max(as_of_date) from marts.seller_metrics_daily)
+            """
+        ).fetchall()
+    assert breached, "the generated month has no breached metric to explain"
+    for seller, market, metric, channel, window, status in breached:
+        section = html[html.index(f"<section id='{seller}-{market}'") :]
+        section = section[: section.index("</section>")]
+        card = section[
+            section.index(
+                f"<div class='card {status}' data-metric='{metric}' data-channel='{channel}' data-window='{window}'"
+            ) :
+        ]
+        assert "<b>Next step:</b>" in card[:3000], (seller, market, metric)
+        if metric in DRIVER_SPECS or metric == "return_dissatisfaction_rate":
+            assert f"<table class='contributors' data-metric='{metric}' data-by='sku'>" in card, metric
+
+
+def test_a_bi_session_reads_the_marts_and_their_comments_only(run_result):
+    """SQLAlchemy + duckdb-engine (what Superset uses) on the published file: the marts and raw
+    schemas, no staging or intermediate; every mart column carries its description."""
+    import sqlalchemy
+
+    warehouse, _ = run_result
+    published = warehouse.with_name("seller_health_published.duckdb")
+    engine = sqlalchemy.create_engine(f"duckdb:///{published}", connect_args={"read_only": True})
+    try:
+        inspector = sqlalchemy.inspect(engine)
+        schemas = {name.split(".")[-1] for name in inspector.get_schema_names() if name.startswith(published.stem)}
+        assert {"marts", "raw"} <= schemas and not schemas & {"staging", "intermediate"}
+        tables = set(inspector.get_table_names(schema="marts"))
+        assert {"seller_metrics_daily", "fct_orders", "fct_return_requests", "alerts", "metric_targets"} <= tables
+        assert inspector.get_view_names(schema="marts") == []  # the views became tables: nothing points inside
+        for table in tables:
+            assert inspector.get_table_comment(table, schema="marts")["text"], table
+            columns = inspector.get_columns(table, schema="marts")
+            assert [c["name"] for c in columns if not c["comment"]] == [], table
+        with engine.connect() as con:
+            orders = con.execute(sqlalchemy.text("select count(*) from marts.fct_orders")).scalar()
+    finally:
+        engine.dispose()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_orders").fetchone() == (orders,)
+
+
+def test_run_logs_are_plain_text_when_not_on_a_terminal(run_result):
+    _, run = run_result
+    assert "dagster - INFO" in run.stdout + run.stderr
+    assert "\x1b[" not in run.stdout + run.stderr

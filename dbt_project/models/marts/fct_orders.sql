@@ -65,6 +65,7 @@ final as (
         flags.item_count,
         flags.skus,
         flags.carrier,
+        flags.ship_service_level,
 
         ---------- events as of the latest loaded day
         flags.as_of_date,
@@ -90,7 +91,21 @@ final as (
             when flags.is_defect then -500
             when flags.is_late_shipment or flags.is_seller_cancelled or flags.has_late_response then 0
             else 100
-        end as order_quality_points
+        end as order_quality_points,
+
+        ---------- the first day of each event (NULL: none), for a view as of an earlier day
+        flags.negative_feedback_day,
+        flags.counted_claim_day,
+        flags.service_chargeback_day,
+        flags.defect_day,
+        flags.cancelled_day,
+        flags.seller_cancelled_day,
+        flags.late_shipment_from_day,
+        flags.late_shipment_until_day,
+        flags.valid_tracking_day,
+        flags.refund_day,
+        flags.buyer_contact_day,
+        flags.late_response_day
 
     from flags
 )

@@ -9,7 +9,7 @@ Not a dbt model, because the table keeps state that no model can rebuild: what p
 from the whole history in `marts.seller_metrics_daily`, so the table depends only on that history:
 running night by night and running one backfill over the same days give the same rows.
 
-Episodes (README.md, "Alerts"): a run of `BAD` or `WARNING` days of one series (seller x
+Episodes: a run of `BAD` or `WARNING` days of one series (seller x
 marketplace x channel x metric x window); `NO_DATA` and `NO_TARGET` days neither open nor close
 one; the first `GOOD` day closes it. `severity` is `CRITICAL` if any day was `BAD`; `value`,
 `target` and `target_condition` are those of `last_breached_on`. `alert_id` is a hash of the
@@ -231,6 +231,34 @@ def merge_alerts(
     return sorted(out.values(), key=lambda a: (a.series, a.opened_on, a.alert_id))
 
 
+# DuckDB comments, shown by BI tools next to the table and its columns (docs/bi.md).
+ALERTS_COMMENT = (
+    "One row per breach episode of a metric series (seller x marketplace x channel x metric x window): "
+    "OPEN while it lasts, RESOLVED on the first GOOD day. Recomputed after every run; people's "
+    "acknowledgements are kept."
+)
+ALERT_COLUMN_COMMENTS = {
+    "alert_id": "Hash of the series and opened_on: the same episode keeps its id from run to run.",
+    "seller_id": "Merchant token.",
+    "marketplace_id": "Amazon marketplace id (e.g. ATVPDKIKX0DER for the US).",
+    "fulfillment_channel": "MFN, AFN or ALL, as in seller_metrics_daily.",
+    "metric": "The metric's id, as in seller_metrics_daily.",
+    "window_days": "The metric's window in days.",
+    "severity": "CRITICAL if any day of the episode was BAD, else WARNING.",
+    "status": "OPEN or RESOLVED.",
+    "opened_on": "First as_of_date of the episode (BAD or WARNING).",
+    "last_breached_on": "Latest as_of_date with BAD or WARNING.",
+    "resolved_on": "First later as_of_date with GOOD; NULL while open.",
+    "value": "The metric's value on last_breached_on.",
+    "target": "The target on last_breached_on.",
+    "target_condition": "LESS_THAN, GREATER_THAN or AT_LEAST.",
+    "acknowledged_by": "Who acknowledged the alert (written by people; a run never overwrites it).",
+    "acknowledged_at": "When it was acknowledged (naive UTC).",
+    "note": "Free text for people.",
+    "source": "sellerhealth (a series of seller_metrics_daily) or amazon (Amazon's own account health report).",
+}
+
+
 def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the table, or upgrade one built before `source` existed: its rows become sellerhealth's."""
     con.execute("create schema if not exists marts")
@@ -243,6 +271,17 @@ def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
         # Every existing row and annotation stays; only the new column is filled in.
         con.execute(f"alter table {ALERTS_TABLE} add column source varchar default '{SELLERHEALTH}'")
         con.execute(f"update {ALERTS_TABLE} set source = '{SELLERHEALTH}' where source is null")
+
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = 'alerts'"
+        ).fetchall()
+    }
+    con.execute(f"comment on table {ALERTS_TABLE} is {_sql_string(ALERTS_COMMENT)}")
+    for column, text in ALERT_COLUMN_COMMENTS.items():
+        if column in columns:
+            con.execute(f"comment on column {ALERTS_TABLE}.{column} is {_sql_string(text)}")
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -276,6 +315,10 @@ def compute_amazon_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert]
         computed += episodes(Series(*key, AMAZON_WINDOW_DAYS), (Day(*r[4:]) for r in group), AMAZON)
         latest[key[:2]] = max(latest.get(key[:2], date.min), group[-1][4])
     return computed, latest
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[tuple[str, str], date]]:

@@ -88,7 +88,8 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
     never follows a link) in the published path's directory, then renamed over the path: a symbolic
     link planted there is replaced by the file, its target is never written.
 
-    `timings`, when given, receives the seconds of each part (checkpoint, copy, fsync, check, swap).
+    `timings`, when given, receives the seconds of each part (checkpoint, copy, fsync, trim, check, swap).
+    The copy keeps the marts and the raw exports, not dbt's staging and intermediate schemas.
     """
     timings = {} if timings is None else timings
     clock = time.monotonic()
@@ -116,6 +117,9 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
             lap("copy")
             os.fsync(fd)
             lap("fsync")
+        with duckdb.connect(str(tmp)) as copy:
+            keep_only_what_readers_use(copy)
+        lap("trim")
         os.fchmod(fd, 0o444)
         with duckdb.connect(str(tmp), read_only=True) as check:
             check.execute("select count(*) from information_schema.tables").fetchone()
@@ -131,6 +135,47 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
     _fsync_dir(target.parent)
     lap("swap")
     return target
+
+
+# dbt's internals: readers of the published copy see the marts and the raw exports only.
+INTERNAL_SCHEMAS = ("staging", "intermediate")
+
+
+def keep_only_what_readers_use(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn the views of `marts` into tables (with their comments), then drop dbt's internal schemas.
+
+    The views (fct_orders, fct_return_requests) read the intermediate tables; as tables they keep
+    working once those are gone. BI users then see `marts` (documented: every column has a comment)
+    and `raw` (the exports as loaded, for audits; docs/bi.md), not dbt's staging and intermediate steps.
+    """
+    present = {name for (name,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    internal = [name for name in INTERNAL_SCHEMAS if name in present]
+    if not internal:
+        return
+    views = con.execute(
+        "select view_name, comment from duckdb_views() where schema_name = 'marts' and not internal"
+    ).fetchall()
+    for view, comment in views:
+        columns = con.execute(
+            "select column_name, comment from duckdb_columns() where schema_name = 'marts' and table_name = ? "
+            "order by column_index",
+            [view],
+        ).fetchall()
+        con.execute(f'create table marts."{view}__table" as select * from marts."{view}"')
+        con.execute(f'drop view marts."{view}"')
+        con.execute(f'alter table marts."{view}__table" rename to "{view}"')
+        if comment:
+            con.execute(f'comment on table marts."{view}" is {_quote(comment)}')
+        for column, text in columns:
+            if text:
+                con.execute(f'comment on column marts."{view}"."{column}" is {_quote(text)}')
+    for name in internal:
+        con.execute(f'drop schema "{name}" cascade')
+    con.execute("checkpoint")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _copy_in_kernel(src_fd: int, dst_fd: int) -> None:

@@ -93,7 +93,8 @@ def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> st
     """Why the incremental models must be rebuilt in full this time, or None when they need not.
 
     - rows may have disappeared: a file loaded before was removed or changed (raw.restatements);
-    - an incremental model's table predates incremental builds (no `_loaded_through` column).
+    - an incremental model's table predates incremental builds (no `_loaded_through` column);
+    - an incremental model's table lacks a column its YAML documents (the model gained a column).
     """
     ensure_raw_tables(con)
     (pending,) = con.execute(f"select count(*) from {RAW_SCHEMA}.restatements where rebuilt_at is null").fetchone()
@@ -116,6 +117,11 @@ def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> st
         }
         if columns and LOADED_THROUGH_COLUMN not in columns:
             return f"{node['schema']}.{node['name']} was built before incremental builds"
+        # A column added to the model since its table was built: an incremental build would fail
+        # (on_schema_change='fail'), a full one adds it.
+        missing = sorted(set(node.get("columns", {})) - columns) if columns else []
+        if missing:
+            return f"{node['schema']}.{node['name']} has no column {missing[0]} yet (the model gained columns)"
     return None
 
 

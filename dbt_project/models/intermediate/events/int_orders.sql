@@ -56,6 +56,7 @@ final as (
         {{ day_of('latest_items.purchase_date') }} as purchase_day,
         latest_items.fulfillment_channel,
         latest_items.order_status,
+        latest_items.ship_service_level,
         latest_items.last_updated_date,
 
         ---------- items

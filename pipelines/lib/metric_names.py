@@ -1,0 +1,118 @@
+"""How people see the metrics: plain names, units, order, how values and changes print.
+
+Shared by the scorecard and the report. Metric ids are those of `marts.seller_metrics_daily`
+(docs/report-and-scorecard.md lists them with their plain names).
+"""
+
+from __future__ import annotations
+
+from pipelines.lib.layout import MARKETPLACES
+
+# Metrics in the order of the metric definitions; any other metric follows, by id.
+METRIC_ORDER = (
+    "odr",
+    "odr_long",
+    "negative_feedback_rate",
+    "a_to_z_claim_rate",
+    "chargeback_rate",
+    "cancel_rate",
+    "late_shipment_rate",
+    "valid_tracking_rate",
+    "on_time_delivery_rate",
+    "response_within_24h_rate",
+    "avg_response_hours",
+    "customer_service_dissatisfaction_rate",
+    "customer_service_rating",
+    "return_dissatisfaction_rate",
+    "perfect_order_percentage",
+    "order_quality_score",
+)
+
+METRIC_NAMES = {
+    "odr": "Order defect rate",
+    "odr_long": "Order defect rate (long)",
+    "negative_feedback_rate": "Negative feedback rate",
+    "a_to_z_claim_rate": "A-to-z claim rate",
+    "chargeback_rate": "Chargeback rate",
+    "cancel_rate": "Cancellation rate",
+    "late_shipment_rate": "Late shipment rate",
+    "valid_tracking_rate": "Valid tracking rate",
+    "on_time_delivery_rate": "On-time delivery rate",
+    "response_within_24h_rate": "Replies within 24 hours",
+    "avg_response_hours": "Average reply time",
+    "customer_service_dissatisfaction_rate": "Customer service dissatisfaction",
+    "customer_service_rating": "Customer service rating",
+    "return_dissatisfaction_rate": "Return dissatisfaction rate",
+    "perfect_order_percentage": "Perfect order percentage",
+    "order_quality_score": "Order quality score",
+}
+
+CHANNEL_NAMES = {"MFN": "seller-fulfilled", "AFN": "fulfilled by Amazon", "ALL": "all orders"}
+
+# Metrics whose value is not a fraction, and their unit; every other metric prints as a percentage.
+UNITS = {"avg_response_hours": " h", "order_quality_score": " pts", "customer_service_rating": " /10"}
+# Status from worst to best: the scorecard and the report list the worst first.
+STATUS_RANK = {"BAD": 0, "WARNING": 1, "GOOD": 2, "NO_TARGET": 3, "NO_DATA": 4}
+CONDITIONS = {"LESS_THAN": "<", "GREATER_THAN": ">", "AT_LEAST": ">="}
+
+
+def metric_name(metric: str) -> str:
+    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+
+
+def metric_rank(metric: str) -> tuple[int, str]:
+    return (METRIC_ORDER.index(metric) if metric in METRIC_ORDER else len(METRIC_ORDER), metric)
+
+
+def status_rank(status: str) -> int:
+    return STATUS_RANK.get(status, len(STATUS_RANK))
+
+
+def marketplace_code(marketplace_id: str) -> str:
+    market = MARKETPLACES.get(marketplace_id)
+    return market.code if market else marketplace_id
+
+
+def marketplace_name(marketplace_id: str) -> str:
+    """ "United States" for ATVPDKIKX0DER; an unknown id prints as itself."""
+    market = MARKETPLACES.get(marketplace_id)
+    return market.country if market else marketplace_id
+
+
+def is_rate(metric: str) -> bool:
+    return metric not in UNITS
+
+
+def format_value(metric: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if metric in UNITS:
+        return f"{value:.1f}{UNITS[metric]}"
+    return f"{value * 100:.2f}%"
+
+
+def format_change(metric: str, now: float | None, before: float | None) -> str:
+    """The change since `before`, in the value's unit (percentage points for rates); no `-0.00`."""
+    if now is None or before is None:
+        return ""
+    delta = now - before
+    if metric in UNITS:
+        text = f"{delta:+.1f}"
+        unit = UNITS[metric]
+    else:
+        text = f"{delta * 100:+.2f}"
+        unit = " pp"
+    if float(text) == 0:  # -0.004 pp would print as "-0.00": no change worth a sign
+        text = text[1:]
+    return text + unit
+
+
+def format_target(metric: str, target: float | None, condition: str | None, warning: float | None = None) -> str:
+    """`< 1.00%`, or `>= 6.0 /10 (warn < 8.0)` with a warning level (at most 23 characters)."""
+    if target is None:
+        return ""
+    text = f"{CONDITIONS.get(condition, '?')} {format_value(metric, target)}"
+    if warning is not None:
+        shown = format_value(metric, warning).removesuffix(UNITS.get(metric, ""))
+        text += f" (warn {'>=' if condition == 'LESS_THAN' else '<'} {shown})"
+    return text

@@ -1,0 +1,149 @@
+"""`sellerhealth scorecard` and the as-of rule, on a small warehouse built by hand.
+
+Days 2026-02-01 .. 02-10 (day n is February n). Seller A2SELLER1X in the US:
+- late_shipment_rate MFN 10d, target < 4 %, warning level 3 %: 2 % GOOD on days 1-2, WARNING
+  3.5 / 3.6 / 3.7 % on days 3-5, BAD 5, 6, 7, 8, 9 % on days 6-10: one alert opened on day 3,
+  acknowledged by "ana" on 02-09 10:00. As of day 4 it was a WARNING alert, 2 days open, last
+  breach day 4 at 3.6 %, not acknowledged; as of day 10 it is CRITICAL, 9 %, acknowledged.
+- cancel_rate MFN 7d GOOD 1 %, except 1.004 % on day 3: as of day 10 the 7-day change is
+  -0.004 pp, which prints as 0.00 pp (not -0.00 pp).
+- customer_service_rating ALL 28d GOOD 9.0 /10; odr AFN 60d NO_DATA.
+Seller A2SELLER1X in DE: odr MFN 60d BAD 2 % every day. Seller A3SELLER2Y in the US: odr MFN GOOD.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from pipelines.defs.alerts.assets import update_alerts
+from pipelines.report import build_report
+
+US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
+S1, S2 = "A2SELLER1X", "A3SELLER2Y"
+LATE = {1: 0.02, 2: 0.02, 3: 0.035, 4: 0.036, 5: 0.037, 6: 0.05, 7: 0.06, 8: 0.07, 9: 0.08, 10: 0.09}
+
+
+def _status(value: float) -> str:
+    return "BAD" if value >= 0.04 else "WARNING" if value >= 0.03 else "GOOD"
+
+
+def _rows():
+    for n in range(1, 11):
+        d = date(2026, 1, 31) + timedelta(days=n)
+        late = LATE[n]
+        yield (d, S1, US, "MFN", "late_shipment_rate", 10, late, 0.04, 0.03, "LESS_THAN", _status(late))
+        yield (d, S1, US, "MFN", "cancel_rate", 7, 0.01004 if n == 3 else 0.01, 0.025, None, "LESS_THAN", "GOOD")
+        yield (d, S1, US, "ALL", "customer_service_rating", 28, 9.0, 6.0, 8.0, "AT_LEAST", "GOOD")
+        yield (d, S1, US, "AFN", "odr", 60, None, 0.01, None, "LESS_THAN", "NO_DATA")
+        yield (d, S1, DE, "MFN", "odr", 60, 0.02, 0.01, None, "LESS_THAN", "BAD")
+        yield (d, S2, US, "MFN", "odr", 60, 0.002, 0.01, None, "LESS_THAN", "GOOD")
+
+
+@pytest.fixture
+def warehouse(warehouse_path):
+    warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse_path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            """
+            create table marts.seller_metrics_daily (
+                as_of_date date, seller_id varchar, marketplace_id varchar, fulfillment_channel varchar,
+                metric varchar, window_days integer, window_start date, window_end date, numerator double,
+                denominator bigint, value double, target double, warning_level double,
+                target_condition varchar, status varchar)
+            """
+        )
+        con.executemany(
+            "insert into marts.seller_metrics_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (d, s, m, ch, metric, w, d - timedelta(days=w - 1), d, None, 100, v, t, wl, cond, st)
+                for d, s, m, ch, metric, w, v, t, wl, cond, st in _rows()
+            ],
+        )
+        update_alerts(con)
+        con.execute(
+            "update marts.alerts set acknowledged_by = 'ana', acknowledged_at = '2026-02-09 10:00' "
+            "where metric = 'late_shipment_rate'"
+        )
+    return warehouse_path
+
+
+def _json(capsys, *args: str) -> dict:
+    assert main(["scorecard", "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_worst_first_within_100_columns_no_minus_zero(warehouse, capsys, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["scorecard"]) == 0
+    text = capsys.readouterr().out
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "-0.00" not in text
+    us = text[text.index(f"{S1} · United States") :].split("\n\n")[0].splitlines()
+    assert [line.split()[0] for line in us[2:]] == ["BAD", "GOOD", "GOOD", "NO_DATA"]
+    assert "Late shipment rate" in us[2] and "Cancellation rate" in us[3] and "Customer service rating" in us[4]
+    assert us[3].endswith("0.00 pp")  # 1.00 % now, 1.004 % a week before
+    assert "2026-02-10" in us[0]
+
+
+def test_as_of_a_past_day_shows_the_alert_as_it_stood_then(warehouse, capsys):
+    then = _json(capsys, "--as-of", "2026-02-04", "--seller", S1, "--marketplace", "US")
+    (alert,) = then["alerts"]
+    assert alert["severity"] == "WARNING" and alert["days_open"] == 2
+    assert alert["last_breached_on"] == "2026-02-04" and alert["value"] == pytest.approx(0.036)
+    assert alert["warning_level"] == pytest.approx(0.03) and alert["acknowledged_by"] is None
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", json.dumps(then))
+    assert max(dates) == "2026-02-04"
+    assert _json(capsys, "--as-of", "2026-02-08", "--seller", S1)["alerts"][0]["acknowledged_by"] is None
+    now = _json(capsys, "--seller", S1, "--marketplace", "US")
+    (alert,) = now["alerts"]
+    assert (alert["severity"], alert["days_open"], alert["last_breached_on"]) == ("CRITICAL", 8, "2026-02-10")
+    assert alert["value"] == pytest.approx(0.09) and alert["acknowledged_by"] == "ana"
+
+
+def test_the_warning_level_on_a_warning_row(warehouse, capsys, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["scorecard", "--as-of", "2026-02-04", "--seller", S1, "--marketplace", US]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (row, alert) = [line for line in lines if "Late shipment rate" in line and "WARNING" in line]
+    assert "3.60%" in row and "< 4.00% (warn >= 3.00%)" in row  # the scorecard line
+    assert "3.60%" in alert and "< 4.00% (warn >= 3.00%)" in alert and " 2 " in alert  # the open alert
+    assert "acknowledged" not in "".join(lines)  # ana acknowledged it on 02-09
+
+
+def test_filters_and_csv(warehouse, capsys):
+    records = _json(capsys, "--seller", S2)["metrics"]
+    assert {(r["seller_id"], r["marketplace_id"]) for r in records} == {(S2, US)}
+    records = _json(capsys, "--marketplace", "DE")["metrics"]
+    assert [(r["seller_id"], r["marketplace"], r["status"], r["alert_severity"]) for r in records] == [
+        (S1, "Germany", "BAD", "CRITICAL")
+    ]
+    assert main(["scorecard", "--format", "csv", "--seller", S1, "--marketplace", "US"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["metric"], r["status"]) for r in table] == [
+        ("late_shipment_rate", "BAD"),
+        ("cancel_rate", "GOOD"),
+        ("customer_service_rating", "GOOD"),
+        ("odr", "NO_DATA"),
+    ]
+    assert table[0]["metric_name"] == "Late shipment rate" and table[0]["alert_acknowledged_by"] == "ana"
+    assert main(["scorecard", "--seller", "NOSUCHSELLER"]) == 2
+    assert "no metrics" in capsys.readouterr().err
+
+
+def test_report_as_of_shows_nothing_after_the_day(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        page = build_report(con, date(2026, 2, 4), datetime(2026, 3, 1, tzinfo=UTC), "test")
+    body = page[page.index("<nav>") :]
+    assert max(re.findall(r"\d{4}-\d{2}-\d{2}", body)) == "2026-02-04"
+    for later in ("3.70%", "5.00%", "9.00%", "ana"):  # values and the acknowledgement of later days
+        assert later not in body
+    assert "3.60%" in body
