@@ -186,7 +186,11 @@ def print_load_report(start: date, end: date) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.lib import engine
+
     _check_range(args.start, args.end)
+    if engine.is_spark():
+        _check_spark_ready()
     started = time.monotonic()
     ok = run_pipeline(args.start, args.end, full_refresh=args.full_refresh)
     if not ok:
@@ -216,13 +220,41 @@ def _readable_warehouse() -> Path:
     return path
 
 
-def cmd_scorecard(args: argparse.Namespace) -> int:
+@contextmanager
+def _open_marts():
+    """A read-only DuckDB connection where `marts.*` are the last published marts, and what it reads.
+
+    DuckDB engine: the published warehouse file. Spark engine: the Parquet copy of the Spark marts
+    that the run's last step published (views over it in an in-memory DuckDB).
+    """
     import duckdb
 
+    from pipelines.lib import engine
+
+    if not engine.is_spark():
+        path = _readable_warehouse()
+        with duckdb.connect(str(path), read_only=True) as con:
+            yield con, path
+        return
+    folder = engine.published_marts_path()
+    tables = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+    if not tables:
+        raise UsageError(
+            f"no Spark marts published in {folder}: run `SELLERHEALTH_ENGINE=spark sellerhealth run` "
+            "(or `make spark-demo`) first, or set SELLERHEALTH_SPARK_DIR"
+        )
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        for table in tables:
+            pattern = str(folder / table / "*.parquet").replace("'", "''")
+            con.execute(f"create view marts.{table} as select * from read_parquet('{pattern}')")
+        yield con, folder
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
     from pipelines.scorecard import load_lines, load_open_alerts, render, render_alerts, use_colour
 
-    path = _readable_warehouse()
-    with duckdb.connect(str(path), read_only=True) as con:
+    with _open_marts() as (con, path):
         lines = load_lines(con, args.as_of)
         alerts = load_open_alerts(con, args.as_of)
     if not lines:
@@ -235,18 +267,70 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb
-
     from pipelines.report import build_report
 
-    path = _readable_warehouse()
-    with duckdb.connect(str(path), read_only=True) as con:
+    with _open_marts() as (con, path):
         page = build_report(con, args.as_of, datetime.now(UTC), str(path))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     print(f"wrote {out} ({len(page) // 1024:,} KB) from {path}")
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Every mart as Parquet, DIR/<table>/, from the engine that built it."""
+    from pipelines.lib import engine
+
+    out = Path(args.out).resolve()
+    started = time.monotonic()
+    if engine.is_spark():
+        _check_spark_ready()
+        from pipelines.spark_jobs import run_spark_job
+
+        tables = run_spark_job(["export", str(out)])["tables"]
+        source = f"Spark ({engine.master_url()})"
+    else:
+        tables = export_duckdb(_readable_warehouse(), out)
+        source = str(_readable_warehouse())
+    if not tables:
+        raise UsageError(f"no marts in {source}: run `sellerhealth run` first")
+    for name, rows in sorted(tables.items()):
+        print(f"  {name:<28} {rows:>12,} rows  {out / name}/")
+    print(f"exported {len(tables)} marts from {source} to {out} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def export_duckdb(warehouse: Path, out: Path) -> dict[str, int]:
+    """Every table and view of schema marts in `warehouse` as out/<table>/data.parquet."""
+    import shutil
+
+    import duckdb
+
+    counts = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        for name in names:
+            folder = out / name
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            target = str(folder / "data.parquet").replace("'", "''")
+            con.execute(f'copy (select * from marts."{name}") to \'{target}\' (format parquet)')
+            (counts[name],) = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()
+    return counts
+
+
+def _check_spark_ready() -> None:
+    from pipelines.lib import engine
+
+    problem = engine.pyspark_problem() or engine.java_problem()
+    if problem:
+        raise UsageError(problem)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -323,6 +407,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, help="the HTML file to write, e.g. health.html")
     report.add_argument("--as-of", type=_day, default=None, help="the day to report (default: each one's latest)")
     report.set_defaults(func=cmd_report)
+
+    export = sub.add_parser("export", help="write every mart as Parquet, DIR/<table>/, from either engine")
+    export.add_argument("--out", required=True, help="the folder to write, one subfolder per mart")
+    export.set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
     demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)

@@ -238,13 +238,18 @@ def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[
         order by 1, 2, 3, 4, 5, 6
         """
     ).fetchall()
-    computed: list[Alert] = []
-    for key, group in itertools.groupby(rows, key=lambda r: r[:5]):
-        computed += episodes(Series(*key), (Day(*r[5:]) for r in group))
     latest = con.execute(
         "select seller_id, marketplace_id, max(as_of_date) from marts.seller_metrics_daily group by 1, 2"
     ).fetchall()
-    return computed, {(s, m): d for s, m, d in latest}
+    return episodes_from_rows(rows), {(s, m): d for s, m, d in latest}
+
+
+def episodes_from_rows(rows: Iterable[Sequence]) -> list[Alert]:
+    """The episodes of rows (series columns, as_of_date, status, value, target, target_condition) in series order."""
+    computed: list[Alert] = []
+    for key, group in itertools.groupby(rows, key=lambda r: tuple(r[:5])):
+        computed += episodes(Series(*key), (Day(*r[5:]) for r in group))
+    return computed
 
 
 def read_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
@@ -293,8 +298,16 @@ def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
     ),
 )
 def alerts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        rows = update_alerts(con)
+    from pipelines.lib import engine
+
+    if engine.is_spark():
+        # the same episode and annotation rules, on the Spark tables (pipelines/spark_jobs.py)
+        from pipelines.spark_jobs import run_spark_job
+
+        rows = [Alert(**r) for r in run_spark_job(["alerts"])["alerts"]]
+    else:
+        with warehouse.connect() as con:
+            rows = update_alerts(con)
     open_rows = [a for a in rows if a.status == OPEN]
     context.log.info(f"{len(rows)} alerts, {len(open_rows)} open")
     return dg.MaterializeResult(
