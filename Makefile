@@ -40,7 +40,7 @@ spark-demo: install-spark
 	$(BIN)/python -m pipelines.spark_demo $(SPARK_DEMO_ARGS)
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --ignore=tests/spark
 
 # A real Spark standalone cluster (master + 2 workers on 127.0.0.1, Java 17): the same generated
 # exports through both engines, every row of the marts compared (docs/spark.md).

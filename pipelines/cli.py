@@ -338,6 +338,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.resources import Warehouse
 
     started = time.monotonic()
+    start, end = getattr(args, "start", None) or DEMO_START, getattr(args, "end", None) or DEMO_END
     log_dir = Path("warehouse")
     log_dir.mkdir(exist_ok=True)
     print("starting a local S3 endpoint (moto_server) ...", flush=True)
@@ -347,13 +348,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         os.environ.pop("SELLER_EXPORTS_PREFIX", None)
         print(f"S3 endpoint {endpoint}, bucket {DEMO_BUCKET}")
         print(
-            f"generating {DEMO_START} .. {DEMO_END}: {DEMO_SELLERS} sellers x US and DE, "
+            f"generating {start} .. {end}: {DEMO_SELLERS} sellers x US and DE, "
             f"{args.orders_per_day} orders a day each ...",
             flush=True,
         )
         gen = argparse.Namespace(
-            start=DEMO_START,
-            end=DEMO_END,
+            start=start,
+            end=end,
             sellers=DEMO_SELLERS,
             orders_per_day=args.orders_per_day,
             seed=args.seed,
@@ -361,9 +362,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         cmd_generate(gen)
         print("running the pipeline over every day in one Dagster run ...", flush=True)
-        if not run_pipeline(DEMO_START, DEMO_END, keep_history=False):
+        if not run_pipeline(start, end, keep_history=False):
             return 1
-        print_load_report(DEMO_START, DEMO_END)
+        print_load_report(start, end)
         print("stopping the local S3 endpoint")
     print()
     cmd_scorecard(argparse.Namespace(as_of=None))
@@ -420,13 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return main_with(args.func, args)
+
+
+def main_with(func, args: argparse.Namespace) -> int:
+    """Run a command; known errors are printed without a traceback and exit 2."""
     # Dagster marks single-run backfills as beta; the warning is for developers, not for run logs.
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     from pipelines.resources import ConfigurationError, S3CallFailed, WarehouseLocked
 
-    args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        return func(args)
     except (UsageError, ConfigurationError, WarehouseLocked, S3CallFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
