@@ -74,7 +74,7 @@ def session_conf() -> dict[str, str]:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={base}",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.codegen.wholeStage": "false",
-        "spark.sql.shuffle.partitions": os.environ.get("SELLERHEALTH_SPARK_SHUFFLE_PARTITIONS", "8"),
+        "spark.sql.shuffle.partitions": os.environ.get("SELLERHEALTH_SPARK_SHUFFLE_PARTITIONS", "4"),
         "spark.executor.memory": os.environ.get("SELLERHEALTH_SPARK_EXECUTOR_MEMORY", "1g"),
         "spark.ui.enabled": "false",
         "spark.pyspark.python": sys.executable,
