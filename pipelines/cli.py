@@ -320,7 +320,7 @@ def export_duckdb(warehouse: Path, out: Path) -> dict[str, int]:
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             target = str(folder / "data.parquet").replace("'", "''")
-            con.execute(f'copy (select * from marts."{name}") to \'{target}\' (format parquet)')
+            con.execute(f"copy (select * from marts.\"{name}\") to '{target}' (format parquet)")
             (counts[name],) = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()
     return counts
 

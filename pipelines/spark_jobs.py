@@ -137,9 +137,7 @@ def update_alerts_on_spark(spark) -> list:
     spark.sql(f"create table {_ALERTS_NEXT} ({schema}) using parquet")
     for start in range(0, len(merged), 500):
         chunk = merged[start : start + 500]
-        values = ",\n".join(
-            "(" + ", ".join(_literal(getattr(a, c)) for c in ALERT_COLUMNS) + ")" for a in chunk
-        )
+        values = ",\n".join("(" + ", ".join(_literal(getattr(a, c)) for c in ALERT_COLUMNS) + ")" for a in chunk)
         spark.sql(f"insert into {_ALERTS_NEXT} values {values}")
     spark.sql(f"drop table if exists {_ALERTS_PREVIOUS}")
     if _table_exists(spark, ALERTS):

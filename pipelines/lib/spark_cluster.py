@@ -117,7 +117,9 @@ def standalone_cluster(
             if dead:
                 raise SparkClusterError(f"a Spark process exited with code {dead[0].returncode}; see {log_dir}")
             if time.monotonic() > deadline:
-                raise SparkClusterError(f"the cluster did not have {workers} workers after {timeout:.0f} s; see {log_dir}")
+                raise SparkClusterError(
+                    f"the cluster did not have {workers} workers after {timeout:.0f} s; see {log_dir}"
+                )
             time.sleep(1)
         yield Cluster(master_url, web_ui, processes, log_dir)
     finally:

@@ -32,7 +32,14 @@ MARKETPLACE = "ATVPDKIKX0DER"
 COMPARED = ("seller_metrics_daily", "fct_orders", "alerts")
 # the columns that identify a row of each mart (the rest is compared value by value)
 KEYS = {
-    "seller_metrics_daily": ("as_of_date", "seller_id", "marketplace_id", "fulfillment_channel", "metric", "window_days"),
+    "seller_metrics_daily": (
+        "as_of_date",
+        "seller_id",
+        "marketplace_id",
+        "fulfillment_channel",
+        "metric",
+        "window_days",
+    ),
     "fct_orders": ("seller_id", "marketplace_id", "amazon_order_id"),
     "alerts": ("alert_id",),
 }
@@ -42,7 +49,9 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True, timeout=1200
     )
-    assert result.returncode == 0, f"sellerhealth {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+    assert result.returncode == 0, (
+        f"sellerhealth {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+    )
     return result
 
 
