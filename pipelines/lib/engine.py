@@ -98,8 +98,8 @@ def java_problem() -> str | None:
 
 def pyspark_problem() -> str | None:
     try:
-        import pyspark  # noqa: F401
         import dbt.adapters.spark  # noqa: F401
+        import pyspark  # noqa: F401
     except ImportError:
         return (
             "the Spark engine needs the `spark` extra (pyspark, dbt-spark): "

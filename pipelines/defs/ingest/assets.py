@@ -11,8 +11,8 @@ import dagster as dg
 
 from pipelines.defs.ingest.loader import ingest_export
 from pipelines.lib import engine
-from pipelines.lib.raw_parquet import write_ingested_files, write_raw_days
 from pipelines.lib.layout import EXPORTS
+from pipelines.lib.raw_parquet import write_ingested_files, write_raw_days
 from pipelines.lib.warehouse import RAW_SCHEMA
 from pipelines.partitions import daily_partitions
 from pipelines.resources import S3Exports, Warehouse
