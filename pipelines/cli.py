@@ -430,10 +430,11 @@ def main_with(func, args: argparse.Namespace) -> int:
     # Dagster marks single-run backfills as beta; the warning is for developers, not for run logs.
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     from pipelines.resources import ConfigurationError, S3CallFailed, WarehouseLocked
+    from pipelines.spark_jobs import SparkJobFailed
 
     try:
         return func(args)
-    except (UsageError, ConfigurationError, WarehouseLocked, S3CallFailed) as exc:
+    except (UsageError, ConfigurationError, WarehouseLocked, S3CallFailed, SparkJobFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
