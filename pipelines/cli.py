@@ -239,7 +239,11 @@ def print_load_report(start: date, end: date) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.lib import engine
+
     _check_range(args.start, args.end)
+    if engine.is_spark():
+        _check_spark_ready()
     started = time.monotonic()
     ok = run_pipeline(args.start, args.end, full_refresh=args.full_refresh)
     if not ok:
@@ -281,9 +285,38 @@ def _readable_warehouse() -> Path:
     return path
 
 
-def cmd_scorecard(args: argparse.Namespace) -> int:
+@contextmanager
+def _open_marts():
+    """A read-only DuckDB connection where `marts.*` are the last published marts, and what it reads.
+
+    DuckDB engine: the published warehouse file. Spark engine: the Parquet copy of the Spark marts
+    that the run's last step published (views over it in an in-memory DuckDB).
+    """
     import duckdb
 
+    from pipelines.lib import engine
+
+    if not engine.is_spark():
+        path = _readable_warehouse()
+        with duckdb.connect(str(path), read_only=True) as con:
+            yield con, path
+        return
+    folder = engine.published_marts_path()
+    tables = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+    if not tables:
+        raise UsageError(
+            f"no Spark marts published in {folder}: run `SELLERHEALTH_ENGINE=spark sellerhealth run` "
+            "(or `make spark-demo`) first, or set SELLERHEALTH_SPARK_DIR"
+        )
+    with duckdb.connect() as con:
+        con.execute("create schema marts")
+        for table in tables:
+            pattern = str(folder / table / "*.parquet").replace("'", "''")
+            con.execute(f"create view marts.{table} as select * from read_parquet('{pattern}')")
+        yield con, folder
+
+
+def cmd_scorecard(args: argparse.Namespace) -> int:
     from pipelines.scorecard import (
         headroom_lines,
         load_lines,
@@ -300,8 +333,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     seller = getattr(args, "seller", None)
     marketplace = resolve_marketplace(getattr(args, "marketplace", None))
     output = getattr(args, "format", "text")
-    path = _readable_warehouse()
-    with duckdb.connect(str(path), read_only=True) as con:
+    with _open_marts() as (con, path):
         lines = load_lines(con, args.as_of, seller, marketplace)
         alerts = load_open_alerts(con, args.as_of, seller, marketplace)
         headroom = headroom_lines(con, args.as_of)
@@ -326,12 +358,9 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb
-
     from pipelines.report import build_report
 
-    path = _readable_warehouse()
-    with duckdb.connect(str(path), read_only=True) as con:
+    with _open_marts() as (con, path):
         page = build_report(con, args.as_of, datetime.now(UTC), str(path))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -353,11 +382,67 @@ def cmd_notify(args: argparse.Namespace) -> int:
         return notify_cli.send_due()
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Every mart as Parquet, DIR/<table>/, from the engine that built it."""
+    from pipelines.lib import engine
+
+    out = Path(args.out).resolve()
+    started = time.monotonic()
+    if engine.is_spark():
+        _check_spark_ready()
+        from pipelines.spark_jobs import run_spark_job
+
+        tables = run_spark_job(["export", str(out)])["tables"]
+        source = f"Spark ({engine.master_url()})"
+    else:
+        tables = export_duckdb(_readable_warehouse(), out)
+        source = str(_readable_warehouse())
+    if not tables:
+        raise UsageError(f"no marts in {source}: run `sellerhealth run` first")
+    for name, rows in sorted(tables.items()):
+        print(f"  {name:<28} {rows:>12,} rows  {out / name}/")
+    print(f"exported {len(tables)} marts from {source} to {out} in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def export_duckdb(warehouse: Path, out: Path) -> dict[str, int]:
+    """Every table and view of schema marts in `warehouse` as out/<table>/data.parquet."""
+    import shutil
+
+    import duckdb
+
+    counts = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        for name in names:
+            folder = out / name
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            target = str(folder / "data.parquet").replace("'", "''")
+            con.execute(f"copy (select * from marts.\"{name}\") to '{target}' (format parquet)")
+            (counts[name],) = con.execute(f"select count(*) from read_parquet('{target}')").fetchone()
+    return counts
+
+
+def _check_spark_ready() -> None:
+    from pipelines.lib import engine
+
+    problem = engine.pyspark_problem() or engine.java_problem()
+    if problem:
+        raise UsageError(problem)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.lib.local_s3 import local_s3, local_s3_env
     from pipelines.resources import Warehouse
 
     started = time.monotonic()
+    start, end = getattr(args, "start", None) or DEMO_START, getattr(args, "end", None) or DEMO_END
     log_dir = Path("warehouse")
     log_dir.mkdir(exist_ok=True)
     print("starting a local S3 endpoint (moto_server) ...", flush=True)
@@ -369,13 +454,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         os.environ.pop("SELLERHEALTH_NOTIFICATIONS", None)
         print(f"S3 endpoint {endpoint}, bucket {DEMO_BUCKET}")
         print(
-            f"generating {DEMO_START} .. {DEMO_END}: {DEMO_SELLERS} sellers x US and DE, "
+            f"generating {start} .. {end}: {DEMO_SELLERS} sellers x US and DE, "
             f"{args.orders_per_day} orders a day each ...",
             flush=True,
         )
         gen = argparse.Namespace(
-            start=DEMO_START,
-            end=DEMO_END,
+            start=start,
+            end=end,
             sellers=DEMO_SELLERS,
             orders_per_day=args.orders_per_day,
             seed=args.seed,
@@ -386,9 +471,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("running the pipeline over every day in one Dagster run ...", flush=True)
         # With DAGSTER_HOME set (`make demo` sets it to .dagster_home/, as `make ui` does), the run
         # and its materializations are recorded there: about 0.1 s per day, so 45 s for 15 months.
-        if not run_pipeline(DEMO_START, DEMO_END):
+        if not run_pipeline(start, end):
             return 1
-        print_load_report(DEMO_START, DEMO_END)
+        print_load_report(start, end)
         print("stopping the local S3 endpoint")
     print()
     cmd_scorecard(argparse.Namespace(as_of=None))
@@ -451,6 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--dry-run", action="store_true", help="print what would be sent, per route, without sending")
     what.add_argument("--test", metavar="ROUTE", help="send a test message through every channel of ROUTE")
     notify.set_defaults(func=cmd_notify)
+    export = sub.add_parser("export", help="write every mart as Parquet, DIR/<table>/, from either engine")
+    export.add_argument("--out", required=True, help="the folder to write, one subfolder per mart")
+    export.set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
     demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)
@@ -460,14 +548,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return main_with(args.func, args)
+
+
+def main_with(func, args: argparse.Namespace) -> int:
+    """Run a command; known errors are printed without a traceback and exit 2."""
     # Dagster marks single-run backfills as beta; the warning is for developers, not for run logs.
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     from pipelines.resources import ConfigurationError, S3CallFailed, WarehouseLocked
+    from pipelines.spark_jobs import SparkJobFailed
 
-    args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
-    except (UsageError, ConfigurationError, WarehouseLocked, S3CallFailed) as exc:
+        return func(args)
+    except (UsageError, ConfigurationError, WarehouseLocked, S3CallFailed, SparkJobFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,12 +1,11 @@
 {#
-    DuckDB-specific SQL, kept here so a port to another engine (Spark) adds a `spark__` version of
-    each macro below and touches no model. Each macro dispatches on the adapter.
+    Engine-specific SQL: each macro dispatches on the adapter, with a `duckdb__` and a `spark__`
+    version, so the models read the same on both engines (docs/spark.md).
 #}
 
 {#
-    DuckDB-specific: one row per day from `first_day_column` to `last_day_column` (both
-    inclusive) for every row of `relation`, with its `carry_columns`, the day named `day_name`.
-    Spark would use `explode(sequence(first, last, interval 1 day))`.
+    One row per day from `first_day_column` to `last_day_column` (both inclusive) for every row
+    of `relation`, with its `carry_columns`, the day named `day_name`.
 #}
 {% macro days_between(relation, carry_columns, first_day_column, last_day_column, day_name) -%}
     {{ return(adapter.dispatch('days_between')(relation, carry_columns, first_day_column, last_day_column, day_name)) }}
@@ -24,4 +23,46 @@
         cast(spans.{{ last_day_column }} as timestamp),
         interval 1 day
     ) as days
+{%- endmacro %}
+
+{% macro spark__days_between(relation, carry_columns, first_day_column, last_day_column, day_name) -%}
+    select
+        {% for column in carry_columns -%}
+        spans.{{ column }},
+        {% endfor -%}
+        days.day_value as {{ day_name }}
+    from {{ relation }} as spans
+    lateral view explode(sequence(
+        cast(spans.{{ first_day_column }} as date),
+        cast(spans.{{ last_day_column }} as date),
+        interval 1 day
+    )) days as day_value
+{%- endmacro %}
+
+{#
+    dbt-spark's listagg drops the order by; Spark 4 has the standard ordered aggregate
+    (`listagg(... ) within group (order by ...)`), so fct_orders lists SKUs sorted on both engines.
+#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if limit_num -%}
+        {{ exceptions.raise_compiler_error("listagg with a limit is not supported on Spark") }}
+    {%- endif -%}
+    listagg({{ measure }}, {{ delimiter_text }})
+    {%- if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
+{%- endmacro %}
+
+{#
+    The text type of seeds and contracts: `varchar` on DuckDB; Spark wants `string` (a varchar
+    without length is an error there).
+#}
+{% macro type_text() -%}
+    {{ return(adapter.dispatch('type_text')()) }}
+{%- endmacro %}
+
+{% macro default__type_text() -%}
+    {{ return('varchar') }}
+{%- endmacro %}
+
+{% macro spark__type_text() -%}
+    {{ return('string') }}
 {%- endmacro %}

@@ -21,8 +21,17 @@
     analyst's `dbt build --full-refresh` after changing one of these models.
 #}
 
-{# The configuration of a per-order incremental model; key: its unique key columns. #}
+{#
+    The configuration of a per-order incremental model; key: its unique key columns.
+    On Spark the model is a table rebuilt in full on every run: dbt-spark has no delete+insert,
+    its merge needs Delta or Iceberg tables (jars the pyspark wheel does not ship), and an append
+    to plain Parquet would keep the stale versions of the orders it rebuilds (docs/spark.md).
+#}
 {% macro per_order_incremental_config(key) -%}
+    {{ return(adapter.dispatch('per_order_incremental_config')(key)) }}
+{%- endmacro %}
+
+{% macro default__per_order_incremental_config(key) -%}
     {{ config(
         materialized='incremental',
         unique_key=key,
@@ -31,7 +40,11 @@
     ) }}
 {%- endmacro %}
 
-{# delete+insert on DuckDB; Spark (Delta or Iceberg tables) merges on the unique key. #}
+{% macro spark__per_order_incremental_config(key) -%}
+    {{ config(materialized='table') }}
+{%- endmacro %}
+
+{# delete+insert on DuckDB; on Delta or Iceberg tables (dbt-databricks, a Spark with those jars) merge. #}
 {% macro incremental_strategy() -%}
     {{ return(adapter.dispatch('incremental_strategy')()) }}
 {%- endmacro %}

@@ -339,9 +339,6 @@ def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[
         order by 1, 2, 3, 4, 5, 6
         """
     ).fetchall()
-    computed: list[Alert] = []
-    for key, group in itertools.groupby(rows, key=lambda r: r[:5]):
-        computed += episodes(Series(*key), (Day(*r[5:]) for r in group))
     latest = con.execute(
         "select seller_id, marketplace_id, max(as_of_date) from marts.seller_metrics_daily group by 1, 2"
     ).fetchall()
@@ -349,7 +346,15 @@ def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[
     amazon, amazon_latest = compute_amazon_episodes(con)
     for seller_marketplace, day in amazon_latest.items():
         latest_day[seller_marketplace] = max(latest_day.get(seller_marketplace, day), day)
-    return computed + amazon, latest_day
+    return episodes_from_rows(rows) + amazon, latest_day
+
+
+def episodes_from_rows(rows: Iterable[Sequence]) -> list[Alert]:
+    """The episodes of rows (series columns, as_of_date, status, value, target, target_condition) in series order."""
+    computed: list[Alert] = []
+    for key, group in itertools.groupby(rows, key=lambda r: tuple(r[:5])):
+        computed += episodes(Series(*key), (Day(*r[5:]) for r in group))
+    return computed
 
 
 def read_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
@@ -399,8 +404,16 @@ def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
     ),
 )
 def alerts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        rows = update_alerts(con)
+    from pipelines.lib import engine
+
+    if engine.is_spark():
+        # the same episode and annotation rules, on the Spark tables (pipelines/spark_jobs.py)
+        from pipelines.spark_jobs import run_spark_job
+
+        rows = [Alert(**r) for r in run_spark_job(["alerts"])["alerts"]]
+    else:
+        with warehouse.connect() as con:
+            rows = update_alerts(con)
     open_rows = [a for a in rows if a.status == OPEN]
     context.log.info(f"{len(rows)} alerts, {len(open_rows)} open")
     return dg.MaterializeResult(

@@ -10,7 +10,9 @@ from datetime import timedelta
 import dagster as dg
 
 from pipelines.defs.ingest.loader import ingest_export
+from pipelines.lib import engine
 from pipelines.lib.layout import EXPORTS
+from pipelines.lib.raw_parquet import write_ingested_files, write_raw_days
 from pipelines.lib.warehouse import RAW_SCHEMA
 from pipelines.partitions import daily_partitions
 from pipelines.resources import S3Exports, Warehouse
@@ -73,6 +75,13 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             summary = ingest_export(export, first_day, last_day, s3, con, log=context.log)
             counts = _reconcile(con, export, first_day, last_day)
+            parquet = {}
+            if engine.is_spark():
+                # the Spark engine reads the same rows as Hive-partitioned Parquet (docs/spark.md)
+                root = engine.raw_path()
+                parquet["parquet_rows"] = write_raw_days(con, export, first_day, last_day, root)
+                parquet["parquet_location"] = str(root / export)
+                write_ingested_files(con, root)
         yield dg.MaterializeResult(
             metadata={
                 "days": f"{first_day} .. {last_day}",
@@ -84,6 +93,7 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
                 "windows_1252_files": summary.windows_1252_files,
                 "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in summary.problems[:50]) or "none"),
                 "ignored_keys": len(summary.invalid_keys),
+                **parquet,
             }
         )
         yield dg.AssetCheckResult(

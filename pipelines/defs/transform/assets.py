@@ -23,7 +23,9 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
+from pipelines.lib import engine
 from pipelines.lib.child import mark_parent
+from pipelines.lib.raw_parquet import raw_layer_vars
 from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
 from pipelines.resources import REPO_ROOT, Warehouse, dbt_executable
 
@@ -129,20 +131,29 @@ def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> st
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     # The one setting shared with the ingestion assets: dbt reads WAREHOUSE_PATH in profiles.yml.
     os.environ["WAREHOUSE_PATH"] = str(warehouse.resolved_path())
+    spark = engine.is_spark()
     with warehouse.connect() as con:
         checked_at = datetime.now(UTC).replace(tzinfo=None)
-        reason = full_build_reason(con, dbt_project.manifest_path)
+        # on Spark every per-order model is a table rebuilt in full (macros/incremental.sql)
+        reason = "the Spark engine rebuilds every model" if spark else full_build_reason(con, dbt_project.manifest_path)
     if context.run.tags.get(FULL_REFRESH_TAG) == "true":
         reason = f"the run is tagged {FULL_REFRESH_TAG}"
     args = list(RUN_ARGS)
-    if reason:
+    if spark:
+        # dbt's `spark` target (profiles.yml) and the Parquet raw layer it registers (macros/raw_layer.sql)
+        engine.export_env()
+        args += ["--target", "spark", "--vars", json.dumps(raw_layer_vars(engine.raw_path()))]
+        context.log.info(f"building the models on Spark ({engine.master_url()})")
+    elif reason:
         context.log.info(f"rebuilding every model in full (--full-refresh): {reason}")
         args.append("--full-refresh")
     mark_parent()  # the dbt child dies with this process (pipelines/lib/child.py)
     with run_target(dbt_project) as target:
         invocation = dbt.cli(args, context=context, target_path=target)
         yield from invocation.stream()
-        keep_partial_parse(invocation.target_path, dbt_project)
+        if not spark:
+            # the parse of the spark target would make the next DuckDB run parse everything again
+            keep_partial_parse(invocation.target_path, dbt_project)
     if reason:
         with warehouse.connect() as con:
             con.execute(

@@ -1,0 +1,153 @@
+"""Both engines on the same exports give the same marts, on a real Spark standalone cluster.
+
+A master and two workers start on 127.0.0.1 from the installed pyspark package (separate JVM
+processes). One generated month (December, whose carrier backlog pushes late shipments over the
+4% target) is run through `sellerhealth run` with the DuckDB engine and with the Spark engine on
+that cluster; `sellerhealth export` writes each engine's marts as Parquet; every row of
+marts.seller_metrics_daily, marts.fct_orders and marts.alerts must be equal, numbers within 1e-9.
+The cluster is stopped whatever happens (the fixture's context manager).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytest.importorskip("pyspark", reason="the Spark engine's extra is not installed: run `make test-spark`")
+
+from pipelines.lib.spark_cluster import standalone_cluster  # noqa: E402
+from pipelines.synthetic import generate_exports, upload  # noqa: E402
+
+START, END = date(2025, 12, 1), date(2025, 12, 31)
+MARKETPLACE = "ATVPDKIKX0DER"
+COMPARED = ("seller_metrics_daily", "fct_orders", "alerts")
+# the columns that identify a row of each mart (the rest is compared value by value)
+KEYS = {
+    "seller_metrics_daily": (
+        "as_of_date",
+        "seller_id",
+        "marketplace_id",
+        "fulfillment_channel",
+        "metric",
+        "window_days",
+    ),
+    "fct_orders": ("seller_id", "marketplace_id", "amazon_order_id"),
+    "alerts": ("alert_id",),
+}
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True, timeout=1200
+    )
+    assert result.returncode == 0, (
+        f"sellerhealth {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+    )
+    return result
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with standalone_cluster(tmp_path_factory.mktemp("spark-cluster"), workers=2) as running:
+        yield running
+    # stopped: the master's port no longer answers
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{running.web_ui}/json/", timeout=2)
+
+
+@pytest.fixture(scope="module")
+def exported(s3_endpoint, cluster, tmp_path_factory):
+    """Each engine's marts as Parquet: {"duckdb": dir, "spark": dir}."""
+    import boto3
+
+    bucket = "sellerhealth-engines"
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=bucket)
+    files = generate_exports(START, END, sellers=1, orders_per_day=15, seed=5, marketplaces=(MARKETPLACE,))
+    upload(files, client, bucket)
+    out = {}
+    for name in ("duckdb", "spark"):
+        work = tmp_path_factory.mktemp(name)
+        env = {
+            **os.environ,
+            "SELLER_EXPORTS_BUCKET": bucket,
+            "WAREHOUSE_PATH": str(work / "seller_health.duckdb"),
+            "SELLERHEALTH_ENGINE": name,
+            "SELLERHEALTH_SPARK_DIR": str(work / "spark"),
+            "SPARK_MASTER_URL": cluster.master_url,
+        }
+        env.pop("SELLER_EXPORTS_PREFIX", None)
+        env.pop("PUBLISHED_WAREHOUSE_PATH", None)
+        env.pop("DAGSTER_HOME", None)
+        _cli(env, "run", "--start", START.isoformat(), "--end", END.isoformat())
+        _cli(env, "export", "--out", str(work / "marts"))
+        out[name] = work / "marts"
+    return out
+
+
+def _rows(folder: Path, table: str) -> tuple[list[str], list[tuple]]:
+    with duckdb.connect() as con:
+        relation = con.sql(f"select * from read_parquet('{folder / table}/*.parquet')")
+        columns = relation.columns
+        order = ", ".join(f'"{c}"' for c in KEYS[table])
+        rows = con.sql(f"select * from read_parquet('{folder / table}/*.parquet') order by {order}").fetchall()
+    return columns, rows
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+@pytest.mark.parametrize("table", COMPARED)
+def test_every_row_is_the_same_on_both_engines(exported, table):
+    duck_columns, duck_rows = _rows(exported["duckdb"], table)
+    spark_columns, spark_rows = _rows(exported["spark"], table)
+    assert sorted(spark_columns) == sorted(duck_columns)
+    index = [spark_columns.index(c) for c in duck_columns]
+    spark_rows = [tuple(row[i] for i in index) for row in spark_rows]
+    assert len(spark_rows) == len(duck_rows)
+    assert duck_rows, f"marts.{table} is empty: nothing was compared"
+    for duck, spark in zip(duck_rows, spark_rows, strict=True):
+        differing = [c for c, a, b in zip(duck_columns, duck, spark, strict=True) if not _same(a, b)]
+        assert not differing, f"marts.{table} differs in {differing}:\n duckdb {duck}\n spark  {spark}"
+
+
+def test_the_month_has_its_expected_shape(exported):
+    """What the comparison covers, worked out from the data: 31 as-of days, breaches that became alerts."""
+    with duckdb.connect() as con:
+        folder = exported["spark"]
+        days = con.sql(
+            f"select count(distinct as_of_date), min(as_of_date), max(as_of_date) "
+            f"from read_parquet('{folder}/seller_metrics_daily/*.parquet')"
+        ).fetchone()
+        late = con.sql(
+            f"select count(*) from read_parquet('{folder}/alerts/*.parquet') "
+            "where metric = 'late_shipment_rate' and window_days = 10 "
+            "and opened_on between '2025-12-10' and '2025-12-20'"
+        ).fetchone()[0]
+    # the first as-of day is the first order's day (Dec 1), the last the latest export day (Dec 31)
+    assert days == (31, START, END)
+    # the carrier backlog of Dec 10-20 pushes the 10-day late shipment rate over 4%: an alert opens then
+    assert late >= 1
+
+
+def test_the_spark_run_used_the_cluster(exported, cluster):
+    """Jobs ran on the standalone master (its finished applications), not in a local Spark."""
+    with urllib.request.urlopen(f"{cluster.web_ui}/json/", timeout=5) as response:
+        state = json.load(response)
+    names = {app["name"] for app in state.get("completedapps", []) + state.get("activeapps", [])}
+    assert "sellerhealth-dbt" in names
+    assert "sellerhealth-alerts" in names
