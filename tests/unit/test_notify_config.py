@@ -183,8 +183,8 @@ def _alerts_con(with_source: bool):
 
     con = duckdb.connect()
     ensure_alerts_table(con)
-    if with_source:
-        con.execute("alter table marts.alerts add column source varchar")
+    if not with_source:  # a table from before alerts had a source
+        con.execute("alter table marts.alerts drop column source")
     for alert_id, source in (("a1", "sellerhealth"), ("a2", "amazon")):
         con.execute(
             "insert into marts.alerts (alert_id, seller_id, marketplace_id, fulfillment_channel, metric, window_days, "
