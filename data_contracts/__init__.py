@@ -1,4 +1,4 @@
-"""Data contracts: one Pandera model per export of shared/spec/exports.md, with its column docs.
+"""Data contracts: one Pandera model per export of docs/exports.md, with its column docs.
 
 `CONTRACTS` maps an export name (the first folder of its S3 keys) to its model.
 """

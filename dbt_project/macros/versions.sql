@@ -1,5 +1,5 @@
 {#
-    The ordering rule of shared/spec/exports.md: of several versions of one record, the latest
+    The ordering rule of docs/exports.md: of several versions of one record, the latest
     wins: greatest version timestamp, then latest `dt`, then greatest file key, then last row.
     `feedback` and `cs_surveys` have no version column: pass version_column=none.
 #}

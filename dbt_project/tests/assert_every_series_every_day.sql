@@ -1,6 +1,6 @@
 -- Every seller-marketplace has a row for every metric x channel x window series on each of its
--- as-of days, also where the population is empty (metrics.md, grain): a day with fewer series
--- than the whole table has lost rows. (26 series for the metrics of metrics.md.)
+-- as-of days, also where the population is empty (docs/metrics.md, grain): a day with fewer series
+-- than the whole table has lost rows. (26 series for the metrics of docs/metrics.md.)
 with
 
 metrics as (

@@ -1,4 +1,4 @@
--- Rates are fractions (metrics.md): a rate's value outside [0, 1] means a numerator counted an
+-- Rates are fractions (docs/metrics.md): a rate's value outside [0, 1] means a numerator counted an
 -- entity outside its population. Ratings and means have their own ranges.
 with
 

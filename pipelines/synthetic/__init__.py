@@ -1,11 +1,11 @@
-"""Deterministic, realistic synthetic exports for every export of shared/spec/exports.md.
+"""Deterministic, realistic synthetic exports for every export of docs/exports.md.
 
 `generate_exports` simulates each seller x marketplace once, vectorised with numpy (every order and
 every later event: shipping, cancellations, feedback, claims, chargebacks, returns, messages,
 survey answers), then writes each record version into the file of the UTC day it happened on.
 `upload` puts the files into S3 with a thread pool.
 
-The history is realistic enough for every metric of shared/spec/metrics.md: weekly and holiday
+The history is realistic enough for every metric of docs/metrics.md: weekly and holiday
 seasonality, ~60% seller-fulfilled orders, a December carrier backlog (Dec 10-20) that pushes late
 shipments over 4% for every seller, an order defect rate around 0.5%, and a two-month bad spell of
 the second seller (index 1) in the second half of the period that breaches the 1% ODR target.

@@ -1,6 +1,6 @@
 """Turning a table of record versions into the bytes of the daily export files.
 
-A row goes to the file of the UTC day of its version instant (`Table.ts`), as exports.md says.
+A row goes to the file of the UTC day of its version instant (`Table.ts`), as docs/exports.md says.
 File-level quirks of real exports are drawn per file from a generator of their own, so they never
 shift the simulated history: timestamps in local time, `Z` or `+00:00`; ~1 in 5 files gzipped;
 for orders, ~1 in 10 files with CRLF line ends and a UTF-8 BOM, and the busiest days in two parts.

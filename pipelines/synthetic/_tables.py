@@ -1,7 +1,7 @@
 """The rows of every TSV export, built from a simulated history: one row per record version.
 
 A version holds only what was known at its instant (`upto`): the shipped version of a shipment has
-no scan yet, a claim's first version is OPEN. Columns follow shared/spec/exports.md in order.
+no scan yet, a claim's first version is OPEN. Columns follow docs/exports.md in order.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ._render import Column, Table, const, money
 from ._simulate import NEVER, Sim
 from ._vocab import MARKETS
 
-# The All Orders flat file's columns (as in shared/realdata/all_orders_pomina_2018) plus the newer
+# The All Orders flat file's columns (as in tests/fixtures/real/all_orders_pomina_2018) plus the newer
 # business columns and `buyer-email`, buyer data that the pipeline must drop on read.
 ORDERS_HEADER = tuple(
     """amazon-order-id merchant-order-id purchase-date last-updated-date order-status fulfillment-channel
@@ -107,7 +107,7 @@ def orders(sim: Sim) -> Table:
     kind = vkind[row_v].astype(np.int8)
     ts = vts[row_v]
     r = len(o)
-    priced = kind == 1  # exports.md: price fields are empty on Pending and Cancelled rows
+    priced = kind == 1  # docs/exports.md: price fields are empty on Pending and Cancelled rows
     market = MARKETS[MARKETPLACES[sim.marketplace_id].code]
     zero = money(np.zeros(1, dtype=np.int64), sim.decimals)[0]
     sku = sim.item_sku[row_item]

@@ -2,7 +2,7 @@
 
 `dbt build` runs every model, every unit test (the hand-worked metric cases) and every data test.
 The first test builds on empty raw tables; the second on a small raw dataset whose metrics are
-worked out by hand below from shared/spec/metrics.md.
+worked out by hand below from docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pipelines.lib.warehouse import ensure_raw_tables
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 SELLER, MARKETPLACE = "A2SELLER1X", "ATVPDKIKX0DER"
-SERIES_PER_DAY = 26  # metric x channel x window combinations of metrics.md
+SERIES_PER_DAY = 26  # metric x channel x window combinations of docs/metrics.md
 
 
 def _dbt_executable() -> str:

@@ -160,7 +160,7 @@ US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
 
 
 def _instant(text: str) -> datetime:
-    """An ISO-8601 timestamp as a UTC instant; no offset means UTC (metrics.md)."""
+    """An ISO-8601 timestamp as a UTC instant; no offset means UTC (docs/metrics.md)."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 

@@ -29,7 +29,7 @@ START, END = date(2026, 1, 1), date(2026, 3, 10)
 QUIET_DAYS = 30  # odr_long's lag: the longest outlook
 SELLERS, ORDERS_PER_DAY, SEED = 1, 15, 5
 BIN = Path(sys.executable).parent
-# lags of metrics.md: odr and its components 14 (MFN and AFN), odr_long 30, valid tracking 10, on-time delivery 7
+# lags of docs/metrics.md: odr and its components 14 (MFN and AFN), odr_long 30, valid tracking 10, on-time delivery 7
 OUTLOOK_ROWS_PER_DAY = 2 * 14 * 4 + 2 * 30 + 10 + 7
 
 COMPARED = (

@@ -1,4 +1,4 @@
-"""The S3 key layout of exports.md: what parses, and what is refused with a reason."""
+"""The S3 key layout of docs/exports.md: what parses, and what is refused with a reason."""
 
 from datetime import date
 

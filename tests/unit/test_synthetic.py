@@ -1,4 +1,4 @@
-"""Tests of the synthetic export generator against shared/spec/exports.md and metrics.md.
+"""Tests of the synthetic export generator against docs/exports.md and docs/metrics.md.
 
 Expected headers, date formats and rules are written out from the spec here, not read from the
 generator, so a drift in either shows up as a failure.
@@ -19,7 +19,7 @@ from pipelines.synthetic import SCHEDULED_REPORTS, GeneratedFile, generate_expor
 
 US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
 
-# exports.md: the required columns of the All Orders report, and the common ones the generator writes.
+# docs/exports.md: the required columns of the All Orders report, and the common ones the generator writes.
 ORDERS_REQUIRED = [
     "amazon-order-id", "purchase-date", "last-updated-date", "order-status", "fulfillment-channel",
     "sales-channel", "sku", "asin", "item-status", "quantity", "currency", "item-price",
@@ -28,7 +28,7 @@ ORDERS_COMMON = [
     "merchant-order-id", "ship-service-level", "product-name", "item-tax", "shipping-price", "ship-city",
     "ship-state", "ship-postal-code", "ship-country", "buyer-email",
 ]  # fmt: skip
-# exports.md: exact columns, in order, of the other flat files.
+# docs/exports.md: exact columns, in order, of the other flat files.
 HEADERS = {
     "feedback": ["Date", "Rating", "Comments", "Your Response", "Order ID", "Rater Email"],
     "mfn_shipments": [
@@ -51,7 +51,7 @@ HEADERS = {
     ],
     "cs_surveys": ["survey-id", "thread-id", "amazon-order-id", "answered-at", "answer"],
 }  # fmt: skip
-# The instant that decides each export's dt (exports.md: the records created or updated that day).
+# The instant that decides each export's dt (docs/exports.md: the records created or updated that day).
 VERSION_COLUMN = {
     "orders": "last-updated-date",
     "mfn_shipments": "last-updated-at",

@@ -57,7 +57,7 @@ final as (
         flags.amazon_order_id,
 
         ---------- order
-        -- metrics.md: an order's purchase_date is the UTC date of purchase-date
+        -- docs/metrics.md: an order's purchase_date is the UTC date of purchase-date
         flags.purchase_day as purchase_date,
         flags.purchase_date as purchased_at,
         flags.fulfillment_channel,

@@ -1,6 +1,6 @@
 -- One row per seller-marketplace with orders: the first and last as-of day of its metrics, from
 -- the UTC date of its first order's purchase (even before its first dt) to its latest dt over
--- all its exports (metrics.md, grain and as-of rule). A seller-marketplace with no order has no
+-- all its exports (docs/metrics.md, grain and as-of rule). A seller-marketplace with no order has no
 -- as-of day: its metrics have no first day.
 with
 

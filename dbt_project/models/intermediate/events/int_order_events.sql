@@ -1,4 +1,4 @@
--- One row per order of `orders`, with the first UTC day of each of its events (metrics.md,
+-- One row per order of `orders`, with the first UTC day of each of its events (docs/metrics.md,
 -- "Order events"). An event of day e holds for every as-of day D >= e; only the late shipment
 -- can end (when the order is cancelled), so it has a first and a last day. Events of an order
 -- unknown to `orders` count nowhere: every event joins to this model's orders.

@@ -1,5 +1,5 @@
 -- One row per order (seller, marketplace, amazon_order_id). Its purchase date, channel and
--- status are those of its latest item version (ordering rule of exports.md across its items);
+-- status are those of its latest item version (ordering rule of docs/exports.md across its items);
 -- its SKUs are listed for drill-down.
 {{ per_order_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
 

@@ -1,6 +1,6 @@
 -- One row per export, seller-marketplace and file day (dt) with at least one loaded row. Every
 -- row counts here, not only latest versions: a seller-marketplace's as-of days run to its
--- latest dt over all its exports (metrics.md).
+-- latest dt over all its exports (docs/metrics.md).
 {%- set exports = [
     'orders', 'feedback', 'account_health', 'mfn_shipments', 'cancellations', 'claims',
     'chargebacks', 'return_requests', 'buyer_messages', 'cs_surveys',
