@@ -50,6 +50,7 @@ class S3CallFailed(RuntimeError):
     """An S3 call failed for good (after retries); the message names the export, day(s) and key."""
 
 
+_DT_IN_KEY = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})/")
 # A body that breaks off while it is read fails after botocore's retries have returned: read again.
 _BODY_ERRORS = (ResponseStreamingError, IncompleteReadError, ReadTimeoutError, ConnectionClosedError)
 
@@ -126,8 +127,10 @@ class S3Exports(dg.ConfigurableResource):
             for market_prefix in self._common_prefixes(client, seller_prefix):
                 try:
                     probe = parse_key(f"{market_prefix}dt={first_day.isoformat()}/probe", prefix)
-                except InvalidKey as exc:
-                    invalid.append(str(exc).replace("/dt=" + first_day.isoformat() + "/probe", "/..."))
+                except InvalidKey:
+                    # An unknown marketplace id or a seller id outside the layout: every key of the
+                    # range under it is named, none skipped in silence.
+                    invalid += self._unreadable_keys(client, bucket, prefix, market_prefix, first_day, last_day)
                     continue
                 start = day_prefix(prefix, export, probe.seller_id, probe.marketplace_id)
                 pages = client.get_paginator("list_objects_v2").paginate(
@@ -149,6 +152,24 @@ class S3Exports(dg.ConfigurableResource):
                     if done:
                         break
         return Listing(objects, invalid)
+
+    @staticmethod
+    def _unreadable_keys(client, bucket: str, prefix: str, folder: str, first_day: date, last_day: date) -> list[str]:
+        """Why each key of [first_day, last_day] under a folder the layout refuses cannot be read."""
+        out = []
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=folder, StartAfter=f"{folder}dt={first_day.isoformat()}"
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                day = _DT_IN_KEY.search(item["Key"][len(folder) :])
+                if day and day[1] > last_day.isoformat():
+                    return out
+                try:
+                    parse_key(item["Key"], prefix)
+                except InvalidKey as exc:
+                    out.append(str(exc))
+        return out
 
     def unknown_exports(self) -> list[str]:
         """Top-level folders that are not an export of the spec: ignored, but worth a log line."""

@@ -75,7 +75,7 @@ class Run:
     def output(self) -> str:
         return "".join(self.lines)
 
-    def wait_for(self, text: str, timeout: float = 120) -> bool:
+    def wait_for(self, text: str, timeout: float = 600) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if text in self.output:
@@ -85,7 +85,7 @@ class Run:
             time.sleep(0.02)
         return False
 
-    def wait(self, timeout: float = 240) -> int:
+    def wait(self, timeout: float = 900) -> int:
         rc = self.proc.wait(timeout=timeout)
         self._reader.join(timeout=10)
         return rc

@@ -2,7 +2,8 @@
 
 dagster-dbt gives every dbt invocation a new `dbt_project/target/<unique>` folder (7.5 MB at the
 default scale) and never removes it: 2.7 GB a year of nights. Ten `sellerhealth run`s in a row must
-leave the same files as one: the same paths under `dbt_project/target` and beside the warehouse.
+leave the same files as one: the same paths under `dbt_project/target` and beside the warehouse,
+the same size of dbt files, and no growth from one night to the next.
 """
 
 from __future__ import annotations
@@ -82,4 +83,6 @@ def test_ten_runs_leave_the_footprint_of_one(s3_endpoint, tmp_path):
     target_sizes = [sum(v for k, v in f.items() if k.startswith("target/")) for f in (first, files)]
     # run_results.json and dbt.log differ by their timings; a new folder per run would add megabytes.
     assert abs(target_sizes[1] - target_sizes[0]) < 0.05 * target_sizes[0]
-    assert max(sizes) < 1.25 * sizes[0], sizes
+    # The warehouse file grows once, from the first (full) build to the incremental ones (30 MB to
+    # 46 MB here), then stays flat: DuckDB reuses the blocks a night frees. No growth night after night.
+    assert max(sizes[2:]) < 1.1 * sizes[1], sizes
