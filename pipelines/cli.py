@@ -160,7 +160,13 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
                 error = event.step_failure_data.error
                 message = error.cause.message if error and error.cause else error.message if error else "?"
                 print(f"FAILED: {event.step_key}: {message.strip()}", file=sys.stderr)
-    return RunOutcome(result.success, _keys_not_read(result))
+        return RunOutcome(False, _keys_not_read(result))
+    # A step whose inputs never came (dbt ran but reported no model) is skipped, not failed: the run
+    # did not do its work all the same.
+    skipped = [event.step_key for event in result.all_events if event.is_step_skipped]
+    for step in skipped:
+        print(f"FAILED: {step}: skipped, because a step before it produced no result", file=sys.stderr)
+    return RunOutcome(not skipped, _keys_not_read(result))
 
 
 def _execute(job, instance, start: date, end: date, full_refresh: bool):

@@ -77,6 +77,7 @@ def session_conf() -> dict[str, str]:
         "spark.sql.shuffle.partitions": os.environ.get("SELLERHEALTH_SPARK_SHUFFLE_PARTITIONS", "4"),
         "spark.executor.memory": os.environ.get("SELLERHEALTH_SPARK_EXECUTOR_MEMORY", "1g"),
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.pyspark.python": sys.executable,
     }
 

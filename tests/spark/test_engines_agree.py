@@ -55,6 +55,12 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return result
 
 
+def _start_cli(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
+    """`sellerhealth ARGS` in the background, its output to `log` (a pipe could fill up and stall it)."""
+    with open(log, "w") as out:
+        return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], env=env, stdout=out, stderr=out)
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     with standalone_cluster(tmp_path_factory.mktemp("spark-cluster"), workers=2) as running:
@@ -74,7 +80,7 @@ def exported(s3_endpoint, cluster, tmp_path_factory):
     client.create_bucket(Bucket=bucket)
     files = generate_exports(START, END, sellers=1, orders_per_day=15, seed=5, marketplaces=(MARKETPLACE,))
     upload(files, client, bucket)
-    out = {}
+    out, envs = {}, {}
     for name in ("duckdb", "spark"):
         work = tmp_path_factory.mktemp(name)
         env = {
@@ -88,9 +94,22 @@ def exported(s3_endpoint, cluster, tmp_path_factory):
         env.pop("SELLER_EXPORTS_PREFIX", None)
         env.pop("PUBLISHED_WAREHOUSE_PATH", None)
         env.pop("DAGSTER_HOME", None)
-        _cli(env, "run", "--start", START.isoformat(), "--end", END.isoformat())
-        _cli(env, "export", "--out", str(work / "marts"))
-        out[name] = work / "marts"
+        envs[name], out[name] = env, work / "marts"
+    # both runs at once (each its own warehouse and bucket reader), as two users would
+    days = ("--start", START.isoformat(), "--end", END.isoformat())
+    logs = {name: out[name].parent / "run.log" for name in envs}
+    runs = {name: _start_cli(env, logs[name], "run", *days) for name, env in envs.items()}
+    try:
+        for name, process in runs.items():
+            process.wait(timeout=2400)
+            assert process.returncode == 0, f"sellerhealth run ({name}) failed:\n{logs[name].read_text()[-8000:]}"
+    finally:
+        for process in runs.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    for name, env in envs.items():
+        _cli(env, "export", "--out", str(out[name]))
     return out
 
 
