@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
@@ -46,6 +47,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     result = subprocess.run(
         [
             dbt_executable(),
+            "--no-use-colors",  # its output ends up in an error message, not on a terminal
             "parse",
             "--quiet",
             "--project-dir",
@@ -130,6 +132,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     if context.run.tags.get(FULL_REFRESH_TAG) == "true":
         reason = f"the run is tagged {FULL_REFRESH_TAG}"
     args = list(RUN_ARGS)
+    if not sys.stderr.isatty():
+        # dbt colours its messages whatever the output; Dagster passes them on into plain logs.
+        args.insert(0, "--no-use-colors")
     if reason:
         context.log.info(f"rebuilding every model in full (--full-refresh): {reason}")
         args.append("--full-refresh")
