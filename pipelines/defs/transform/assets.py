@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     result = subprocess.run(
         [
             dbt_executable(),
+            "--no-use-colors",  # its output ends up in an error message, not on a terminal
             "parse",
             "--quiet",
             "--project-dir",
@@ -139,6 +141,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     if context.run.tags.get(FULL_REFRESH_TAG) == "true":
         reason = f"the run is tagged {FULL_REFRESH_TAG}"
     args = list(RUN_ARGS)
+    if not sys.stderr.isatty():
+        # dbt colours its messages whatever the output; Dagster passes them on into plain logs.
+        args.insert(0, "--no-use-colors")
     if spark:
         # dbt's `spark` target (profiles.yml) and the Parquet raw layer it registers (macros/raw_layer.sql)
         engine.export_env()
