@@ -36,7 +36,6 @@ from pipelines.lib.metric_names import (
 
 # Kept for modules that import them from here.
 _UNITS = UNITS
-_CONDITION = CONDITIONS
 __all__ = ["format_change", "format_value", "load_lines", "load_open_alerts", "render", "render_alerts"]
 
 _COLOURS = {"GOOD": "32", "WARNING": "33", "BAD": "31", "NO_DATA": "2", "NO_TARGET": "2"}

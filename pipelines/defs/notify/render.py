@@ -15,7 +15,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from pipelines.defs.notify.config import TEMPLATE_NAMES, NotificationsConfig, NotificationsConfigError
-from pipelines.scorecard import _CONDITION, format_value
+from pipelines.lib.metric_names import CONDITIONS, format_value
 
 BUILT_IN = Path(__file__).resolve().parent / "templates"
 
@@ -54,7 +54,7 @@ def _with_texts(change: dict) -> dict:
     out["value_text"] = format_value(metric, out.get("value"))
     target = out.get("target")
     out["target_text"] = (
-        f"{_CONDITION.get(out.get('target_condition') or '', '?')} {format_value(metric, target)}"
+        f"{CONDITIONS.get(out.get('target_condition') or '', '?')} {format_value(metric, target)}"
         if target is not None
         else "-"
     )
