@@ -22,7 +22,6 @@ from datetime import date
 import duckdb
 
 from pipelines.lib.metric_names import (
-    CONDITIONS,
     UNITS,
     format_change,
     format_target,
