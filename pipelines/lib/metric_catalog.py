@@ -64,7 +64,8 @@ def read_catalog(path: Path = CATALOG_PATH) -> tuple[MetricEntry, ...]:
                 raise CatalogError(f"{path}, line {line}, column channels: {row['channels']!r} is not MFN, AFN or ALL")
             windows = tuple(_integer(w, path, line, "windows") for w in row["windows"].split())
             if not windows or min(windows) < 1:
-                raise CatalogError(f"{path}, line {line}, column windows: {row['windows']!r} has no window of 1 day or more")
+                problem = f"{row['windows']!r} has no window of 1 day or more"
+                raise CatalogError(f"{path}, line {line}, column windows: {problem}")
             entries.append(
                 MetricEntry(
                     metric=row["metric"].strip(),

@@ -4,8 +4,8 @@ refund_rate: orders refunded on or before D / orders, all channels, by purchase 
 lag, target LESS_THAN 0.05. The raw data is the hand-made dataset of test_dbt_build plus one
 return request: O1 (bought 03-01) refunded on 03-04. Worked by hand: orders in the window on
 02-28 and 02-29 (2024 is a leap year) are O3 (1), on 03-01 O3 and O1 (2), from 03-02 also O2
-(3); O1 counts as refunded from 03-04. So 0/1, 0/1, 0/2, 0/3, 0/3, then 1/3 on 03-04, 03-05 and 03-06, status BAD on those days
-(1/3 is not below 0.05) and GOOD before.
+(3); O1 counts as refunded from 03-04. So 0/1, 0/1, 0/2, 0/3, 0/3, then 1/3 on 03-04, 03-05 and
+03-06, status BAD on those days (1/3 is not below 0.05) and GOOD before.
 """
 
 from __future__ import annotations
@@ -42,21 +42,23 @@ models:
 
 unit_tests:
   - name: int_metric_refund_rate_one_of_three
-    description: On 03-06 the window is 02-06..03-06; A, B and C are in it, A refunded on 03-02; D (02-05) is out.
+    description: >
+      On 03-06 the window is 02-06..03-06: three orders (bought 03-01, 02-06, 03-06) are in it, the
+      first refunded on 03-02, the third only on 03-07; the one bought on 02-05 is out.
     model: int_metric_refund_rate
     given:
-      - input: ref('int_seller_marketplace_days')
-        rows:
-          - {seller_id: S, marketplace_id: M, as_of_date: 2024-03-06}
-      - input: ref('int_order_events')
-        rows:
-          - {seller_id: S, marketplace_id: M, amazon_order_id: A, fulfillment_channel: MFN, purchase_day: 2024-03-01, refund_day: 2024-03-02}
-          - {seller_id: S, marketplace_id: M, amazon_order_id: B, fulfillment_channel: AFN, purchase_day: 2024-02-06, refund_day: null}
-          - {seller_id: S, marketplace_id: M, amazon_order_id: C, fulfillment_channel: MFN, purchase_day: 2024-03-06, refund_day: 2024-03-07}
-          - {seller_id: S, marketplace_id: M, amazon_order_id: D, fulfillment_channel: MFN, purchase_day: 2024-02-05, refund_day: 2024-02-06}
+    - input: ref('int_seller_marketplace_days')
+      rows:
+        - {seller_id: S, marketplace_id: M, as_of_date: 2024-03-06}
+    - input: ref('int_order_events')
+      rows:
+        - {seller_id: S, marketplace_id: M, fulfillment_channel: MFN, purchase_day: 2024-03-01, refund_day: 2024-03-02}
+        - {seller_id: S, marketplace_id: M, fulfillment_channel: AFN, purchase_day: 2024-02-06, refund_day: null}
+        - {seller_id: S, marketplace_id: M, fulfillment_channel: MFN, purchase_day: 2024-03-06, refund_day: 2024-03-07}
+        - {seller_id: S, marketplace_id: M, fulfillment_channel: MFN, purchase_day: 2024-02-05, refund_day: 2024-02-06}
     expect:
       rows:
-        - {as_of_date: 2024-03-06, metric: refund_rate, fulfillment_channel: ALL, window_days: 30, numerator: 1, denominator: 3}
+        - {as_of_date: 2024-03-06, metric: refund_rate, fulfillment_channel: ALL, numerator: 1, denominator: 3}
 """
 
 
@@ -79,8 +81,9 @@ def _add_refund_rate(project: Path, *, list_in_int_metric_values: bool = True) -
     if list_in_int_metric_values:
         values = project / METRICS_DIR / "int_metric_values.sql"
         text = values.read_text()
-        assert "    'order_quality_score',\n" in text
-        values.write_text(text.replace("    'order_quality_score',\n", "    'order_quality_score',\n    'refund_rate',\n"))
+        last = "    'order_quality_score',\n"
+        assert last in text
+        values.write_text(text.replace(last, last + "    'refund_rate',\n"))
 
 
 def _warehouse_with_a_refund(path: Path) -> None:
