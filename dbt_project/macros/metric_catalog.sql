@@ -5,10 +5,16 @@
     when that list, the int_metric_<metric> models and the catalogue's rows disagree.
 #}
 
-{# The catalogue's rows (dicts of its columns), read from the loaded seed; [] while dbt parses. #}
+{#
+    The catalogue's rows (dicts of its columns), read from the loaded seed; [] while dbt parses,
+    none when the seed was never loaded (a `dbt compile` before the first `dbt seed`).
+#}
 {% macro metric_catalog_rows() -%}
     {%- set rows = [] -%}
     {%- if execute -%}
+        {%- if load_relation(ref('metric_catalog')) is none -%}
+            {{ return(none) }}
+        {%- endif -%}
         {%- set result = run_query('select * from ' ~ ref('metric_catalog') ~ ' order by display_order') -%}
         {%- for row in result.rows -%}
             {%- set entry = {} -%}
@@ -28,7 +34,12 @@
 {% macro check_metric_catalog(unioned_metrics) -%}
     {%- if execute -%}
         {%- set not_metric_models = ['int_metric_values', 'int_metric_outlook_values'] -%}
-        {%- set catalogued = metric_catalog_rows() | map(attribute='metric') | list -%}
+        {%- set rows = metric_catalog_rows() -%}
+        {%- if rows is none -%}
+            {% do log('metric_catalog is not loaded yet: the metric models are not checked against it', info=true) %}
+            {{ return('') }}
+        {%- endif -%}
+        {%- set catalogued = rows | map(attribute='metric') | list -%}
         {%- set modelled = [] -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'model' and node.package_name == project_name

@@ -14,7 +14,7 @@ as_of_days as (
 
 -- the catalogue's series: channels x windows of each metric (seeds/metric_catalog.csv)
 {%- set catalog_series = [] %}
-{%- for entry in metric_catalog_rows() %}
+{%- for entry in metric_catalog_rows() or [] %}
     {%- for channel in entry.channels.split() %}
         {%- for window in entry.windows.split() %}
             {%- do catalog_series.append(entry.metric ~ channel ~ window) %}
