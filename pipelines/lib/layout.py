@@ -9,18 +9,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-EXPORTS: tuple[str, ...] = (
-    "orders",
-    "feedback",
-    "account_health",
-    "mfn_shipments",
-    "cancellations",
-    "claims",
-    "chargebacks",
-    "return_requests",
-    "buyer_messages",
-    "cs_surveys",
-)
+from data_contracts import CONTRACTS
+
+# The exports, in the order of the contracts' registry (data_contracts.CONTRACTS): the one list of
+# them. The dbt project's copies (staging/_sources.yml, stg_exports__loaded_days.sql,
+# int_order_events.sql) are checked against it by tests/unit/test_export_list.py.
+EXPORTS: tuple[str, ...] = tuple(CONTRACTS)
 
 
 @dataclass(frozen=True)

@@ -7,50 +7,18 @@ Shared by the scorecard and the report. Metric ids are those of `marts.seller_me
 from __future__ import annotations
 
 from pipelines.lib.layout import MARKETPLACES
+from pipelines.lib.metric_catalog import FRACTION, catalog
 
-# Metrics in the order of the metric definitions; any other metric follows, by id.
-METRIC_ORDER = (
-    "odr",
-    "odr_long",
-    "negative_feedback_rate",
-    "a_to_z_claim_rate",
-    "chargeback_rate",
-    "cancel_rate",
-    "late_shipment_rate",
-    "valid_tracking_rate",
-    "on_time_delivery_rate",
-    "response_within_24h_rate",
-    "avg_response_hours",
-    "customer_service_dissatisfaction_rate",
-    "customer_service_rating",
-    "return_dissatisfaction_rate",
-    "perfect_order_percentage",
-    "order_quality_score",
-)
+# Order, plain names and units come from the metric catalogue (dbt_project/seeds/metric_catalog.csv):
+# metrics in its display order; any other metric follows, by id.
+METRIC_ORDER = tuple(entry.metric for entry in catalog())
 
-METRIC_NAMES = {
-    "odr": "Order defect rate",
-    "odr_long": "Order defect rate (long)",
-    "negative_feedback_rate": "Negative feedback rate",
-    "a_to_z_claim_rate": "A-to-z claim rate",
-    "chargeback_rate": "Chargeback rate",
-    "cancel_rate": "Cancellation rate",
-    "late_shipment_rate": "Late shipment rate",
-    "valid_tracking_rate": "Valid tracking rate",
-    "on_time_delivery_rate": "On-time delivery rate",
-    "response_within_24h_rate": "Replies within 24 hours",
-    "avg_response_hours": "Average reply time",
-    "customer_service_dissatisfaction_rate": "Customer service dissatisfaction",
-    "customer_service_rating": "Customer service rating",
-    "return_dissatisfaction_rate": "Return dissatisfaction rate",
-    "perfect_order_percentage": "Perfect order percentage",
-    "order_quality_score": "Order quality score",
-}
+METRIC_NAMES = {entry.metric: entry.plain_name for entry in catalog()}
 
 CHANNEL_NAMES = {"MFN": "seller-fulfilled", "AFN": "fulfilled by Amazon", "ALL": "all orders"}
 
 # Metrics whose value is not a fraction, and their unit; every other metric prints as a percentage.
-UNITS = {"avg_response_hours": " h", "order_quality_score": " pts", "customer_service_rating": " /10"}
+UNITS = {entry.metric: f" {entry.unit}" for entry in catalog() if entry.unit != FRACTION}
 # Status from worst to best: the scorecard and the report list the worst first.
 STATUS_RANK = {"BAD": 0, "WARNING": 1, "GOOD": 2, "NO_TARGET": 3, "NO_DATA": 4}
 CONDITIONS = {"LESS_THAN": "<", "GREATER_THAN": ">", "AT_LEAST": ">="}
