@@ -6,6 +6,8 @@ tables record every file read (`raw.ingested_files`) and every row kept aside (`
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 
 from data_contracts import CONTRACTS, contract_columns
@@ -113,3 +115,22 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection, export: str) -> None:
     for name, sql_type in raw_table_columns(export):
         if name not in have:
             con.execute(f"alter table {RAW_SCHEMA}.{export} add column {name} {sql_type}")
+
+
+_DDL_COLUMN = re.compile(r"^\s+(\w+)\s+[^-]*--\s*(.+?)\s*$")
+
+
+def ddl_column_comments(ddl: str) -> dict[str, str]:
+    """`{column: text}` from the `-- text` that ends each column line of a `create table` statement."""
+    return {m[1]: m[2] for m in map(_DDL_COLUMN.match, ddl.splitlines()) if m}
+
+
+def comment_table(con: duckdb.DuckDBPyConnection, table: str, ddl: str, text: str) -> None:
+    """DuckDB comments on `table` and on each of its columns, from its DDL's trailing comments."""
+
+    def quoted(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    con.execute(f"comment on table {table} is {quoted(text)}")
+    for column, comment in ddl_column_comments(ddl).items():
+        con.execute(f"comment on column {table}.{column} is {quoted(comment)}")

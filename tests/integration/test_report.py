@@ -90,7 +90,7 @@ def build_warehouse(path) -> None:
                 as_of_date date, seller_id varchar, marketplace_id varchar, fulfillment_channel varchar,
                 metric varchar, window_days integer, window_start date, window_end date, numerator double,
                 denominator bigint, value double, target double, warning_level double,
-                target_condition varchar, status varchar)
+                target_condition varchar, status varchar, events_to_breach integer, orders_to_recover integer)
             """
         )
         for seller, market, channel, metric, window, lag, target, warning, cond, good, breach, b1, b2 in SERIES:
@@ -99,7 +99,7 @@ def build_warehouse(path) -> None:
             bad_status, bad_value = breach or ("GOOD", good)
             days = [(n, date(2025, 12, 31) + timedelta(days=n)) for n in range(1, last_day + 1)]
             con.executemany(
-                "insert into marts.seller_metrics_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into marts.seller_metrics_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
                 [
                     (
                         d,

@@ -58,11 +58,11 @@ def warehouse(warehouse_path):
                 as_of_date date, seller_id varchar, marketplace_id varchar, fulfillment_channel varchar,
                 metric varchar, window_days integer, window_start date, window_end date, numerator double,
                 denominator bigint, value double, target double, warning_level double,
-                target_condition varchar, status varchar)
+                target_condition varchar, status varchar, events_to_breach integer, orders_to_recover integer)
             """
         )
         con.executemany(
-            "insert into marts.seller_metrics_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into marts.seller_metrics_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
             [
                 (d, s, m, ch, metric, w, d - timedelta(days=w - 1), d, None, 100, v, t, wl, cond, st)
                 for d, s, m, ch, metric, w, v, t, wl, cond, st in _rows()

@@ -31,6 +31,7 @@ import duckdb
 
 from pipelines.defs.notify.config import NotificationsConfig, Route
 from pipelines.lib.layout import MARKETPLACES
+from pipelines.lib.warehouse import comment_table
 
 OUTBOX_TABLE = "marts.alert_notifications"
 STATE_TABLE = "marts.alert_notification_state"
@@ -49,24 +50,24 @@ create table if not exists {OUTBOX_TABLE} (
     reason varchar,                     -- why SKIPPED, or why a FAILED row is no longer retried
     attempts integer not null,          -- send attempts so far
     last_error varchar,                 -- of the latest failed attempt (secrets replaced by ***)
-    last_attempt_at timestamp,
+    last_attempt_at timestamp,          -- when the latest attempt was made
     next_attempt_at timestamp,          -- a FAILED row is retried by the first run after this time
-    sent_at timestamp,
+    sent_at timestamp,                  -- when the message was accepted by the channel
     idempotency_key varchar not null,   -- one per message: the same on every attempt (header and field)
     recorded_at timestamp not null,     -- when the change was found
     seller_id varchar not null,         -- the alert as it was when the change was found
-    marketplace_id varchar not null,
+    marketplace_id varchar not null,    -- Amazon marketplace id
     source varchar not null,            -- sellerhealth, or amazon for Account Health alerts
-    fulfillment_channel varchar not null,
-    metric varchar not null,
-    window_days integer not null,
-    severity varchar not null,
-    opened_on date not null,
-    resolved_on date,
+    fulfillment_channel varchar not null, -- MFN, AFN or ALL, as in marts.alerts
+    metric varchar not null,            -- the metric's id, as in marts.alerts
+    window_days integer not null,       -- the metric's window in days
+    severity varchar not null,          -- CRITICAL or WARNING
+    opened_on date not null,            -- first day of the episode
+    resolved_on date,                   -- first GOOD day after it; NULL while open
     days_open integer not null,         -- opened_on up to resolved_on, or up to the latest day of data
-    value double,
-    target double,
-    target_condition varchar,
+    value double,                       -- the value on the alert's last breach day
+    target double,                      -- the target on that day
+    target_condition varchar,           -- LESS_THAN, GREATER_THAN or AT_LEAST
     behind varchar,                     -- the orders or SKUs behind it, where the warehouse knows them
     headroom varchar                    -- on the series' latest day: orders to recover, or events to a breach
 )
@@ -75,8 +76,8 @@ create table if not exists {OUTBOX_TABLE} (
 STATE_DDL = f"""
 create table if not exists {STATE_TABLE} (
     alert_id varchar not null,          -- marts.alerts as the previous run left it
-    status varchar not null,
-    severity varchar not null
+    status varchar not null,            -- OPEN or RESOLVED, as last notified
+    severity varchar not null           -- CRITICAL or WARNING, as last notified
 )
 """
 
@@ -145,6 +146,16 @@ def ensure_outbox_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists marts")
     con.execute(OUTBOX_DDL)
     con.execute(STATE_DDL)
+    # BI tools show these next to the tables (docs/bi.md); the DDL's own comments are the text.
+    comment_table(
+        con,
+        OUTBOX_TABLE,
+        OUTBOX_DDL,
+        "The notification outbox: one row per alert change and route (docs/notifications.md).",
+    )
+    comment_table(
+        con, STATE_TABLE, STATE_DDL, "Each alert as the previous run notified it: what the next run compares with."
+    )
 
 
 def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
