@@ -1,0 +1,67 @@
+"""Freshness: a seller whose files stopped arriving shows as a failed check naming it (docs/freshness.md)."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from pipelines.defs.ingest.assets import FRESHNESS_CHECK, ingest_assets
+from pipelines.resources import S3Exports, Warehouse
+from tests.integration.test_ingest import DE, US, key, order_row, orders_file
+
+DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
+FEEDBACK_HEADER = b"Date\tRating\tOrder ID\n"
+
+
+def _run(first: str, last: str):
+    assets = [a for a in ingest_assets if a.key.path[-1] in ("orders", "feedback")]
+    result = dg.materialize(
+        assets,
+        resources={"s3": S3Exports(), "warehouse": Warehouse()},
+        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+    )
+    assert result.success
+    return {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations() if e.check_name == FRESHNESS_CHECK}
+
+
+def test_a_seller_whose_orders_stop_two_days_early_fails_the_check_by_name(bucket, warehouse_path):
+    for day in DAYS:
+        bucket.put(key(seller="A2SELLER1X", marketplace=US, dt=day), orders_file(order_row(f"111-{day[-1]}")))
+        bucket.put(key(seller="A2SELLER1X", marketplace=DE, dt=day), orders_file(order_row(f"302-{day[-1]}")))
+        # feedback: header-only files every day for both sellers, a feed with no rows is not stale
+        for seller in ("A2SELLER1X", "A3SELLER2Y"):
+            bucket.put(key("feedback", seller=seller, dt=day), FEEDBACK_HEADER)
+    # the second seller's orders stop after 03-03: two days before the other feeds' 03-05
+    for day in DAYS[:3]:
+        bucket.put(key(seller="A3SELLER2Y", marketplace=US, dt=day), orders_file(order_row(f"222-{day[-1]}")))
+
+    checks = _run(DAYS[0], DAYS[-1])
+
+    orders = checks["orders"]
+    assert orders.passed is False
+    assert orders.severity == dg.AssetCheckSeverity.ERROR
+    assert orders.metadata["feeds_behind"].value == 1
+    assert orders.metadata["max_days_behind"].value == 2
+    assert orders.metadata["export_latest_dt"].value == "2026-03-05"
+    named = orders.metadata["behind"].value
+    assert "orders: seller A3SELLER2Y, marketplace ATVPDKIKX0DER: last file dt=2026-03-03, 2 days behind" in named
+    assert "A2SELLER1X" not in named
+    assert checks["feedback"].passed is True
+
+
+def test_one_day_behind_warns_and_catching_up_passes(bucket, warehouse_path):
+    for day in DAYS[:3]:
+        bucket.put(key(seller="A2SELLER1X", dt=day), orders_file(order_row(f"111-{day[-1]}")))
+    for day in DAYS[:2]:
+        bucket.put(key(seller="A3SELLER2Y", dt=day), orders_file(order_row(f"222-{day[-1]}")))
+    checks = _run(DAYS[0], DAYS[2])
+    assert checks["orders"].passed is False
+    assert checks["orders"].severity == dg.AssetCheckSeverity.WARN
+    assert "seller A3SELLER2Y" in checks["orders"].metadata["behind"].value
+    assert "1 day behind" in checks["orders"].metadata["behind"].value
+
+    # the late file lands: the next run of that day finds every feed up to date
+    bucket.put(key(seller="A3SELLER2Y", dt=DAYS[2]), orders_file(order_row("222-3")))
+    checks = _run(DAYS[2], DAYS[2])
+    assert checks["orders"].passed is True
+    assert checks["orders"].metadata["feeds_behind"].value == 0
