@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from datetime import UTC, datetime, timedelta
+
 import dagster as dg
+import duckdb
+import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from pipelines.defs.ingest.assets import FRESHNESS_CHECK, ingest_assets
+from pipelines.lib.warehouse import ensure_raw_tables
 from pipelines.resources import S3Exports, Warehouse
+from tests.conftest import REPO
+from tests.integration.test_end_to_end import BIN
 from tests.integration.test_ingest import DE, US, key, order_row, orders_file
 
 DAYS = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
@@ -65,3 +75,55 @@ def test_one_day_behind_warns_and_catching_up_passes(bucket, warehouse_path):
     checks = _run(DAYS[2], DAYS[2])
     assert checks["orders"].passed is True
     assert checks["orders"].metadata["feeds_behind"].value == 0
+
+
+def _source_freshness(warehouse_path, tmp_path):
+    """`dbt source freshness` as docs/freshness.md says to run it; the statuses from sources.json."""
+    project = REPO / "dbt_project"
+    env = dict(os.environ, WAREHOUSE_PATH=str(warehouse_path))
+    run = subprocess.run(
+        [
+            str(BIN / "dbt"),
+            "source",
+            "freshness",
+            "--no-use-colors",
+            "--profiles-dir",
+            str(project),
+            "--project-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    results = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    return run.returncode, {r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in results}
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "status", "exit_code"),
+    [(1, "pass", 0), (2, "warn", 0), (4, "error", 1)],  # newest dt 24-48 h old, 48-72 h (one night missed), > 72 h
+)
+def test_dbt_source_freshness_on_the_newest_export_day(warehouse_path, tmp_path, days_ago, status, exit_code):
+    newest = datetime.now(UTC).date() - timedelta(days=days_ago)
+    warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse_path)) as con:
+        ensure_raw_tables(con)
+        con.execute(
+            "insert into raw.ingested_files values ('orders', 'A2SELLER1X', ?, ?, 'k', 'e', 1, 'utf-8', "
+            "'LOADED', 1, 1, 0, null, now())",
+            [US, newest],
+        )
+        con.execute(
+            "insert into raw.orders (seller_id, marketplace_id, dt, _source_key, _etag, _line_number, _loaded_at) "
+            "values ('A2SELLER1X', ?, ?, 'k', 'e', 2, now())",
+            [US, newest],
+        )
+    code, statuses = _source_freshness(warehouse_path, tmp_path)
+    assert statuses == {"orders": status, "ingested_files": status}
+    assert code == exit_code
