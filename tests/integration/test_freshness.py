@@ -127,3 +127,9 @@ def test_dbt_source_freshness_on_the_newest_export_day(warehouse_path, tmp_path,
     code, statuses = _source_freshness(warehouse_path, tmp_path)
     assert statuses == {"orders": status, "ingested_files": status}
     assert code == exit_code
+
+
+def test_only_the_exports_delivered_every_day_carry_the_check():
+    """Claims, chargebacks, messages... have files only on days with records: a gap is no stopped feed."""
+    carrying = {a.key.path[-1] for a in ingest_assets for spec in a.check_specs if spec.name == FRESHNESS_CHECK}
+    assert carrying == {"orders", "feedback"}
