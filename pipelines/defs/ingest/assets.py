@@ -20,7 +20,17 @@ from pipelines.resources import S3Exports, Warehouse
 RECONCILE_CHECK = "rows_reconcile"
 REJECTS_CHECK = "no_rejected_rows"
 KEYS_CHECK = "every_key_read"
+FRESHNESS_CHECK = "files_fresh"
 MAX_KEYS_LISTED = 50
+# A seller-marketplace whose latest file of an export is this many days behind the export's latest
+# day (over every seller-marketplace) warns; from FRESHNESS_ERROR_DAYS on, the check fails.
+# Daily exports: one day behind is a file that may still land late, two days is a feed that stopped.
+FRESHNESS_WARN_DAYS = 1
+FRESHNESS_ERROR_DAYS = 2
+# The exports with a file every day for every seller-marketplace: Amazon's scheduled reports (header
+# only when empty). The seller's own tools write claims, chargebacks, messages... only on days with
+# records, and account_health comes when fetched: a gap there is no sign of a stopped feed.
+FRESHNESS_EXPORTS = frozenset({"orders", "feedback"})
 
 
 def _reconcile(con, export: str, first_day, last_day) -> dict:
@@ -40,6 +50,57 @@ def _reconcile(con, export: str, first_day, last_day) -> dict:
         "rows_rejected": rejected,
         "rows_in_table": in_table,
     }
+
+
+def stale_feeds(con, export: str) -> tuple[object, list[tuple[str, str, object, int]]]:
+    """The export's latest day over every seller-marketplace, and the seller-marketplaces behind it.
+
+    Read from `raw.ingested_files` (every file read, header-only ones too), so a feed with no rows
+    on a day is not stale; one whose files stopped is. Rows: (seller_id, marketplace_id, latest dt,
+    days behind), most behind first.
+    """
+    rows = con.execute(
+        f"""
+        with latest as (
+            select seller_id, marketplace_id, max(dt) as last_dt
+            from {RAW_SCHEMA}.ingested_files where export = ? group by seller_id, marketplace_id
+        )
+        select seller_id, marketplace_id, last_dt, max(last_dt) over () as export_last_dt from latest
+        """,
+        [export],
+    ).fetchall()
+    if not rows:
+        return None, []
+    export_last = rows[0][3]
+    behind = [
+        (seller, marketplace, last, (export_last - last).days)
+        for seller, marketplace, last, _ in rows
+        if (export_last - last).days >= FRESHNESS_WARN_DAYS
+    ]
+    return export_last, sorted(behind, key=lambda r: (-r[3], r[0], r[1]))
+
+
+def freshness_result(con, export: str) -> dg.AssetCheckResult:
+    """`files_fresh`: every seller-marketplace has the export's files up to the export's latest day."""
+    export_last, behind = stale_feeds(con, export)
+    worst = behind[0][3] if behind else 0
+    lines = [
+        f"- {export}: seller {seller}, marketplace {marketplace}: last file dt={last}, "
+        f"{days} day{'s' if days != 1 else ''} behind {export_last}"
+        for seller, marketplace, last, days in behind
+    ]
+    return dg.AssetCheckResult(
+        check_name=FRESHNESS_CHECK,
+        passed=not behind,
+        severity=dg.AssetCheckSeverity.ERROR if worst >= FRESHNESS_ERROR_DAYS else dg.AssetCheckSeverity.WARN,
+        description="; ".join(line.removeprefix("- ") for line in lines[:5]) or None,
+        metadata={
+            "export_latest_dt": str(export_last) if export_last else "no file yet",
+            "feeds_behind": len(behind),
+            "max_days_behind": worst,
+            "behind": dg.MetadataValue.md("\n".join(lines[:MAX_KEYS_LISTED]) or "none"),
+        },
+    )
 
 
 def build_ingest_asset(export: str) -> dg.AssetsDefinition:
@@ -67,7 +128,20 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
                 description="every key under the export was read: none is outside the layout or under an "
                 "unknown marketplace id (`sellerhealth run` exits 3 when this fails)",
             ),
-        ],
+        ]
+        + (
+            [
+                dg.AssetCheckSpec(
+                    FRESHNESS_CHECK,
+                    asset=key,
+                    description=f"every seller-marketplace has `{export}` files up to the export's latest day: "
+                    f"{FRESHNESS_WARN_DAYS} day behind warns, {FRESHNESS_ERROR_DAYS} or more fails "
+                    "(docs/freshness.md)",
+                )
+            ]
+            if export in FRESHNESS_EXPORTS
+            else []
+        ),
     )
     def _ingest(context: dg.AssetExecutionContext, s3: S3Exports, warehouse: Warehouse):
         window = context.partition_time_window
@@ -75,6 +149,7 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             summary = ingest_export(export, first_day, last_day, s3, con, log=context.log)
             counts = _reconcile(con, export, first_day, last_day)
+            freshness = freshness_result(con, export) if export in FRESHNESS_EXPORTS else None
             parquet = {}
             if engine.is_spark():
                 # the Spark engine reads the same rows as Hive-partitioned Parquet (docs/spark.md)
@@ -123,6 +198,9 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
                 ),
             },
         )
+        # A seller's feed that stopped (docs/freshness.md): named with its marketplace and last day.
+        if freshness is not None:
+            yield freshness
 
     return _ingest
 
