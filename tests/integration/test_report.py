@@ -99,7 +99,8 @@ def build_warehouse(path) -> None:
             bad_status, bad_value = breach or ("GOOD", good)
             days = [(n, date(2025, 12, 31) + timedelta(days=n)) for n in range(1, last_day + 1)]
             con.executemany(
-                "insert into marts.seller_metrics_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
+                "insert into marts.seller_metrics_daily "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
                 [
                     (
                         d,
