@@ -316,7 +316,7 @@ AMAZON_ALERT_DAYS_QUERY = f"""
 def amazon_episodes_from_rows(
     rows: Iterable[Sequence],
 ) -> tuple[list[Alert], dict[tuple[str, str], date]]:
-    """The episodes of Amazon's alert days (rows of AMAZON_ALERT_DAYS_QUERY) and each seller-marketplace's latest day."""
+    """The episodes of Amazon's alert days (rows of AMAZON_ALERT_DAYS_QUERY), each seller-marketplace's latest day."""
     computed: list[Alert] = []
     latest: dict[tuple[str, str], date] = {}
     for key, group in itertools.groupby(rows, key=lambda r: r[:4]):
