@@ -94,7 +94,15 @@ def update_alerts_on_spark(spark) -> list:
     The new table is written whole under another name first; then two renames swap it in. A job
     killed between them leaves `marts.alerts__previous`, which the next job puts back first.
     """
-    from pipelines.defs.alerts.assets import ALERT_COLUMNS, Alert, episodes_from_rows, merge_alerts
+    from pipelines.defs.alerts.assets import (
+        ALERT_COLUMNS,
+        AMAZON_ALERT_DAYS_QUERY,
+        AMAZON_ALERT_DAYS_TABLE,
+        Alert,
+        amazon_episodes_from_rows,
+        episodes_from_rows,
+        merge_alerts,
+    )
 
     spark.sql("create database if not exists marts")
     if not _table_exists(spark, ALERTS) and _table_exists(spark, _ALERTS_PREVIOUS):
@@ -122,6 +130,13 @@ def update_alerts_on_spark(spark) -> list:
         "select seller_id, marketplace_id, max(as_of_date) from marts.seller_metrics_daily group by 1, 2"
     ).collect()
     latest_day = {(s, m): d for s, m, d in latest}
+    # Amazon's own view (source amazon), when the model is built, as on DuckDB
+    if _table_exists(spark, AMAZON_ALERT_DAYS_TABLE):
+        amazon_rows = spark.sql(AMAZON_ALERT_DAYS_QUERY).collect()
+        amazon, amazon_latest = amazon_episodes_from_rows(tuple(r) for r in amazon_rows)
+        computed += amazon
+        for seller_marketplace, day in amazon_latest.items():
+            latest_day[seller_marketplace] = max(latest_day.get(seller_marketplace, day), day)
     stored = []
     if _table_exists(spark, ALERTS):
         columns = {f.name for f in spark.table(ALERTS).schema.fields}

@@ -4,7 +4,8 @@ A master and two workers start on 127.0.0.1 from the installed pyspark package (
 processes). One generated month (December, whose carrier backlog pushes late shipments over the
 4% target) is run through `sellerhealth run` with the DuckDB engine and with the Spark engine on
 that cluster; `sellerhealth export` writes each engine's marts as Parquet; every row of
-marts.seller_metrics_daily, marts.fct_orders and marts.alerts must be equal, numbers within 1e-9.
+marts.seller_metrics_daily, marts.fct_orders, marts.alerts (both sources), marts.metric_outlook,
+marts.amazon_account_health and marts.metric_reconciliation must be equal, numbers within 1e-9.
 The cluster is stopped whatever happens (the fixture's context manager).
 """
 
@@ -29,7 +30,14 @@ from pipelines.synthetic import generate_exports, upload  # noqa: E402
 
 START, END = date(2025, 12, 1), date(2025, 12, 31)
 MARKETPLACE = "ATVPDKIKX0DER"
-COMPARED = ("seller_metrics_daily", "fct_orders", "alerts")
+COMPARED = (
+    "seller_metrics_daily",
+    "fct_orders",
+    "alerts",
+    "metric_outlook",
+    "amazon_account_health",
+    "metric_reconciliation",
+)
 # the columns that identify a row of each mart (the rest is compared value by value)
 KEYS = {
     "seller_metrics_daily": (
@@ -42,6 +50,17 @@ KEYS = {
     ),
     "fct_orders": ("seller_id", "marketplace_id", "amazon_order_id"),
     "alerts": ("alert_id",),
+    "metric_outlook": (
+        "seller_id",
+        "marketplace_id",
+        "fulfillment_channel",
+        "metric",
+        "window_days",
+        "as_of_date",
+        "outlook_date",
+    ),
+    "amazon_account_health": ("seller_id", "marketplace_id", "snapshot_date", "amazon_metric", "fulfillment_channel"),
+    "metric_reconciliation": ("seller_id", "marketplace_id", "snapshot_date", "amazon_metric", "fulfillment_channel"),
 }
 
 

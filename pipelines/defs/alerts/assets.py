@@ -300,14 +300,23 @@ def compute_amazon_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert]
     """
     if not _table_exists(con, "intermediate", "int_amazon_alert_days"):
         return [], {}
-    rows = con.execute(
-        f"""
-        select seller_id, marketplace_id, fulfillment_channel, amazon_metric,
-               snapshot_date, status, value, target, target_condition
-        from {AMAZON_ALERT_DAYS_TABLE}
-        order by 1, 2, 3, 4, 5
-        """
-    ).fetchall()
+    rows = con.execute(AMAZON_ALERT_DAYS_QUERY).fetchall()
+    return amazon_episodes_from_rows(rows)
+
+
+# Amazon's view of the alert days, in series order (read on DuckDB and on Spark alike)
+AMAZON_ALERT_DAYS_QUERY = f"""
+    select seller_id, marketplace_id, fulfillment_channel, amazon_metric,
+           snapshot_date, status, value, target, target_condition
+    from {AMAZON_ALERT_DAYS_TABLE}
+    order by 1, 2, 3, 4, 5
+"""
+
+
+def amazon_episodes_from_rows(
+    rows: Iterable[Sequence],
+) -> tuple[list[Alert], dict[tuple[str, str], date]]:
+    """The episodes of Amazon's alert days (rows of AMAZON_ALERT_DAYS_QUERY), each seller-marketplace's latest day."""
     computed: list[Alert] = []
     latest: dict[tuple[str, str], date] = {}
     for key, group in itertools.groupby(rows, key=lambda r: r[:4]):

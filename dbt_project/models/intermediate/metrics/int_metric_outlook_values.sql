@@ -8,12 +8,8 @@
 -- that rows loaded since the last build touch. An entity dated c (purchase, shipped or
 -- deliver-by day) is in no window of an as-of day before c (window_end <= D), so earlier days
 -- cannot change; every version's date counts, as a later version may have moved it.
-{{ config(
-    materialized='incremental',
-    unique_key=['seller_id', 'marketplace_id', 'as_of_date'],
-    incremental_strategy=incremental_strategy(),
-    on_schema_change='fail'
-) }}
+{#- on Spark a table rebuilt in full on every run (macros/incremental.sql) -#}
+{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'as_of_date']) }}
 {%- set metrics = lagged_metrics() %}
 
 with
