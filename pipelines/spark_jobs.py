@@ -1,7 +1,7 @@
 """Work on the Spark tables, each job in its own short-lived process with its own Spark session.
 
-`python -m pipelines.spark_jobs alerts` recomputes `marts.alerts` on Spark with the episode and
-annotation rules of pipelines/defs/alerts/assets.py; `export DIR` writes every mart as Parquet,
+`python -m pipelines.spark_jobs alerts` merges the episodes of the dbt build into `marts.alerts` on
+Spark with the annotation rules of pipelines/defs/alerts/assets.py; `export DIR` writes every mart as Parquet,
 one folder per table. A process of its own, because the Hive metastore (embedded Derby) admits one
 Spark driver at a time: dbt's session and these jobs take turns, and each releases it on exit.
 """
@@ -89,54 +89,29 @@ def _table_exists(spark, name: str) -> bool:
 
 
 def update_alerts_on_spark(spark) -> list:
-    """Recompute every episode from marts.seller_metrics_daily and rewrite marts.alerts, keeping annotations.
+    """Merge the episodes of the dbt build (intermediate.int_alert_episodes) into marts.alerts, keeping annotations.
 
+    The same merge as on DuckDB (pipelines/defs/alerts/assets.py), of episodes the same SQL computed.
     The new table is written whole under another name first; then two renames swap it in. A job
     killed between them leaves `marts.alerts__previous`, which the next job puts back first.
     """
     from pipelines.defs.alerts.assets import (
         ALERT_COLUMNS,
-        AMAZON_ALERT_DAYS_QUERY,
-        AMAZON_ALERT_DAYS_TABLE,
+        EPISODES_QUERY,
+        EPISODES_TABLE,
+        LATEST_DAYS_QUERY,
+        LATEST_DAYS_TABLE,
         Alert,
-        amazon_episodes_from_rows,
-        episodes_from_rows,
-        merge_alerts,
+        EpisodesNotBuilt,
+        alerts_from_episodes,
     )
 
     spark.sql("create database if not exists marts")
     if not _table_exists(spark, ALERTS) and _table_exists(spark, _ALERTS_PREVIOUS):
         spark.sql(f"alter table {_ALERTS_PREVIOUS} rename to {ALERTS}")
-    rows = spark.sql(
-        """
-        with breached as (
-            select distinct seller_id, marketplace_id, fulfillment_channel, metric, window_days
-            from marts.seller_metrics_daily
-            where status in ('BAD', 'WARNING')
-        )
-        select m.seller_id, m.marketplace_id, m.fulfillment_channel, m.metric, m.window_days,
-               m.as_of_date, m.status, m.value, m.target, m.target_condition
-        from marts.seller_metrics_daily as m
-        left semi join breached as b
-            on m.seller_id = b.seller_id and m.marketplace_id = b.marketplace_id
-            and m.fulfillment_channel = b.fulfillment_channel and m.metric = b.metric
-            and m.window_days = b.window_days
-        where m.status in ('BAD', 'WARNING', 'GOOD')
-        order by 1, 2, 3, 4, 5, 6
-        """
-    ).collect()
-    computed = episodes_from_rows(tuple(r) for r in rows)
-    latest = spark.sql(
-        "select seller_id, marketplace_id, max(as_of_date) from marts.seller_metrics_daily group by 1, 2"
-    ).collect()
-    latest_day = {(s, m): d for s, m, d in latest}
-    # Amazon's own view (source amazon), when the model is built, as on DuckDB
-    if _table_exists(spark, AMAZON_ALERT_DAYS_TABLE):
-        amazon_rows = spark.sql(AMAZON_ALERT_DAYS_QUERY).collect()
-        amazon, amazon_latest = amazon_episodes_from_rows(tuple(r) for r in amazon_rows)
-        computed += amazon
-        for seller_marketplace, day in amazon_latest.items():
-            latest_day[seller_marketplace] = max(latest_day.get(seller_marketplace, day), day)
+    for table in (EPISODES_TABLE, LATEST_DAYS_TABLE):
+        if not _table_exists(spark, table):
+            raise EpisodesNotBuilt(f"{table} does not exist: build the dbt models first (sellerhealth run)")
     stored = []
     if _table_exists(spark, ALERTS):
         columns = {f.name for f in spark.table(ALERTS).schema.fields}
@@ -144,7 +119,11 @@ def update_alerts_on_spark(spark) -> list:
         for row in spark.sql(f"select {', '.join(wanted)} from {ALERTS}").collect():
             values = row.asDict()
             stored.append(Alert(**values))
-    merged = merge_alerts(stored, computed, latest_day)
+    merged = alerts_from_episodes(
+        stored,
+        (tuple(r) for r in spark.sql(EPISODES_QUERY).collect()),
+        (tuple(r) for r in spark.sql(LATEST_DAYS_QUERY).collect()),
+    )
 
     hints = typing.get_type_hints(Alert)
     schema = ", ".join(f"{f.name} {_spark_type(hints[f.name])}" for f in fields(Alert))

@@ -19,8 +19,8 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from pipelines.defs.alerts.assets import update_alerts
 from pipelines.report import build_report
+from tests.alert_episodes import update_alerts_after_dbt
 
 US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
 S1, S2 = "A2SELLER1X", "A3SELLER2Y"
@@ -138,7 +138,7 @@ def build_warehouse(path) -> None:
             rows.append((S1, US, oid, purchased, channel, skus, carrier, level, *(days.get(c) for c in DAY_COLUMNS)))
         rows.append((S2, DE, "X1", "2026-03-01", "MFN", "SKU-Z", "DHL", "Standard", *(None for _ in DAY_COLUMNS)))
         con.executemany(f"insert into marts.fct_orders values ({', '.join('?' * (8 + len(DAY_COLUMNS)))})", rows)
-        update_alerts(con)
+        update_alerts_after_dbt(con)
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ import duckdb
 import pytest
 
 from pipelines.cli import main
-from pipelines.defs.alerts.assets import update_alerts
 from pipelines.report import build_report
+from tests.alert_episodes import update_alerts_after_dbt
 
 US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
 S1, S2 = "A2SELLER1X", "A3SELLER2Y"
@@ -68,7 +68,7 @@ def warehouse(warehouse_path):
                 for d, s, m, ch, metric, w, v, t, wl, cond, st in _rows()
             ],
         )
-        update_alerts(con)
+        update_alerts_after_dbt(con)
         con.execute(
             "update marts.alerts set acknowledged_by = 'ana', acknowledged_at = '2026-02-09 10:00' "
             "where metric = 'late_shipment_rate'"

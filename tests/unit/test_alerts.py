@@ -9,14 +9,14 @@ import pytest
 
 from pipelines.defs.alerts.assets import (
     Alert,
-    Day,
+    EpisodesNotBuilt,
     Series,
     alert_id,
-    episodes,
     merge_alerts,
     read_alerts,
     update_alerts,
 )
+from tests.alert_episodes import Day, episodes, update_alerts_after_dbt
 
 ODR = Series("A2SELLER1X", "ATVPDKIKX0DER", "MFN", "odr", 60)
 LATE = Series("A2SELLER1X", "ATVPDKIKX0DER", "MFN", "late_shipment_rate", 10)
@@ -186,7 +186,7 @@ def table(con) -> list[tuple]:
 
 def test_update_alerts_writes_the_table_and_keeps_an_acknowledgement_on_every_later_run():
     con = metrics_con(history(3))
-    (alert,) = [a for a in update_alerts(con) if a.series == ODR]
+    (alert,) = [a for a in update_alerts_after_dbt(con) if a.series == ODR]
     con.execute(
         "update marts.alerts set acknowledged_by = 'maria', acknowledged_at = '2026-03-04 08:00', "
         "note = 'looking into it' where alert_id = ?",
@@ -194,7 +194,7 @@ def test_update_alerts_writes_the_table_and_keeps_an_acknowledgement_on_every_la
     )
     for night in range(4, 11):
         replace_metrics(con, history(night))
-        update_alerts(con)
+        update_alerts_after_dbt(con)
     rows = {a.alert_id: a for a in read_alerts(con)}
     kept = rows[alert.alert_id]
     assert (kept.status, kept.opened_on, kept.resolved_on, kept.severity) == ("RESOLVED", day(2), day(6), "CRITICAL")
@@ -207,13 +207,13 @@ def test_update_alerts_writes_the_table_and_keeps_an_acknowledgement_on_every_la
 
 def test_night_by_night_equals_one_backfill_even_with_restated_days():
     backfill = metrics_con(history(10))
-    update_alerts(backfill)
+    update_alerts_after_dbt(backfill)
     nightly = metrics_con([])
     for night in range(1, 11):
         # Night 7 saw day 7 as BAD before late data made it GOOD; night 9 saw day 6 as NO_DATA.
         restated = {7: "BAD"} if night == 7 else {6: "NO_DATA"} if night == 9 else None
         replace_metrics(nightly, history(night, restated))
-        update_alerts(nightly)
+        update_alerts_after_dbt(nightly)
     assert table(nightly) == table(backfill)
     # By hand: ODR opens day 2 (CRITICAL via day 3), resolved day 6; opens day 8, open. LATE: day 2..3,
     # day 5..7 (WARNING only), day 10 open.
@@ -231,7 +231,7 @@ def test_night_by_night_equals_one_backfill_even_with_restated_days():
 
 def test_a_failed_update_leaves_the_table_as_it_was(monkeypatch):
     con = metrics_con(history(10))
-    update_alerts(con)
+    update_alerts_after_dbt(con)
     before = table(con)
     replace_metrics(con, history(10, {10: "GOOD"}))
 
@@ -240,5 +240,11 @@ def test_a_failed_update_leaves_the_table_as_it_was(monkeypatch):
 
     monkeypatch.setattr("pipelines.defs.alerts.assets.merge_alerts", broken)
     with pytest.raises(RuntimeError, match="boom"):
-        update_alerts(con)
+        update_alerts_after_dbt(con)
     assert table(con) == before
+
+
+def test_update_alerts_before_the_dbt_build_says_what_is_missing():
+    con = metrics_con(history(3))
+    with pytest.raises(EpisodesNotBuilt, match=r"intermediate\.int_alert_episodes does not exist: build the dbt"):
+        update_alerts(con)

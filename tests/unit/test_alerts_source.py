@@ -8,7 +8,8 @@ from datetime import date, datetime
 
 import duckdb
 
-from pipelines.defs.alerts.assets import read_alerts, update_alerts
+from pipelines.defs.alerts.assets import read_alerts
+from tests.alert_episodes import update_alerts_after_dbt
 
 SELLER, US = "A2SELLER1X", "ATVPDKIKX0DER"
 
@@ -64,7 +65,7 @@ AMAZON_DAYS = [(date(2026, 3, 2), "GOOD", 950.0), (date(2026, 3, 9), "BAD", 180.
 
 def test_an_ahr_status_change_opens_and_resolves_an_amazon_alert(tmp_path):
     con = warehouse(tmp_path / "w.duckdb", METRIC_DAYS, AMAZON_DAYS)
-    rows = update_alerts(con)
+    rows = update_alerts_after_dbt(con)
     amazon = [a for a in rows if a.source == "amazon"]
     ours = [a for a in rows if a.source == "sellerhealth"]
     assert [(a.metric, a.fulfillment_channel, a.window_days) for a in amazon] == [("accountHealthRating", "ALL", 0)]
@@ -86,7 +87,7 @@ def test_an_ahr_status_change_opens_and_resolves_an_amazon_alert(tmp_path):
         "(?, ?, 'ALL', 'accountHealthRating', '2026-03-23', 'BAD', null, null, null)",
         [SELLER, US],
     )
-    update_alerts(con)
+    update_alerts_after_dbt(con)
     stored = sorted((a for a in read_alerts(con) if a.source == "amazon"), key=lambda a: a.opened_on)
     assert [(a.opened_on, a.status, a.note) for a in stored] == [
         (date(2026, 3, 9), "RESOLVED", "appeal sent"),
@@ -119,7 +120,7 @@ def test_a_warehouse_built_before_sources_keeps_every_row_and_annotation(tmp_pat
         "null::double, null::varchar)) as t(seller_id, marketplace_id, fulfillment_channel, amazon_metric, "
         "snapshot_date, status, value, target, target_condition)"
     )
-    update_alerts(con)
+    update_alerts_after_dbt(con)
     rows = {a.alert_id: a for a in read_alerts(con)}
     # The recomputed ODR episode (03-02 to 03-04) keeps its id and its annotation; the vanished one,
     # annotated, stays as it was; both are sellerhealth's. Amazon's SUSPENDED status opens one more.

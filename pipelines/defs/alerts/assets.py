@@ -4,16 +4,19 @@ Two sources of series (the `source` column): `sellerhealth`, the series of
 `marts.seller_metrics_daily`, and `amazon`, Amazon's own view (`intermediate.int_amazon_alert_days`,
 one status per account health snapshot: docs/amazon-view.md). Both follow the same lifecycle.
 
-Not a dbt model, because the table keeps state that no model can rebuild: what people write into
-`acknowledged_by`, `acknowledged_at` and `note`. Everything else in a row is recomputed on every run
-from the whole history in `marts.seller_metrics_daily`, so the table depends only on that history:
-running night by night and running one backfill over the same days give the same rows.
-
-Episodes: a run of `BAD` or `WARNING` days of one series (seller x
-marketplace x channel x metric x window); `NO_DATA` and `NO_TARGET` days neither open nor close
+The episodes are computed in SQL by the dbt model `intermediate.int_alert_episodes` (gaps and
+islands, the same SQL on DuckDB and Spark): a run of `BAD` or `WARNING` days of one series (seller
+x marketplace x channel x metric x window); `NO_DATA` and `NO_TARGET` days neither open nor close
 one; the first `GOOD` day closes it. `severity` is `CRITICAL` if any day was `BAD`; `value`,
 `target` and `target_condition` are those of `last_breached_on`. `alert_id` is a hash of the
-series and `opened_on`, so the same episode keeps its id from run to run.
+series and `opened_on` (`alert_id` below), so the same episode keeps its id from run to run. The
+model depends only on the metric history, so running night by night and running one backfill
+over the same days give the same rows.
+
+This asset keeps what SQL cannot: the table is not a dbt model, because it holds what people write
+into `acknowledged_by`, `acknowledged_at` and `note`. It reads only the episodes (and each
+seller-marketplace's latest day, `intermediate.int_alert_latest_days`), never the metric history,
+and merges them with the stored rows, on DuckDB here and on Spark in pipelines/spark_jobs.py.
 
 Restated history. Late or re-uploaded exports can change past days, so an episode can move its
 start, merge with another or vanish. A stored alert whose id is no longer computed is then:
@@ -26,7 +29,6 @@ start, merge with another or vanish. A stored alert whose id is no longer comput
 """
 
 import hashlib
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -38,16 +40,14 @@ import pandas as pd
 from pipelines.resources import Warehouse
 
 ALERTS_KEY = dg.AssetKey(["marts", "alerts"])
-SELLER_METRICS_KEY = dg.AssetKey(["marts", "seller_metrics_daily"])
-AMAZON_ALERT_DAYS_KEY = dg.AssetKey(["intermediate", "int_amazon_alert_days"])
+# the dbt models this asset reads (dbt_project/models/intermediate/alerts)
+EPISODES_KEY = dg.AssetKey(["intermediate", "int_alert_episodes"])
+LATEST_DAYS_KEY = dg.AssetKey(["intermediate", "int_alert_latest_days"])
 ALERTS_TABLE = "marts.alerts"
-AMAZON_ALERT_DAYS_TABLE = "intermediate.int_amazon_alert_days"
+EPISODES_TABLE = "intermediate.int_alert_episodes"
+LATEST_DAYS_TABLE = "intermediate.int_alert_latest_days"
 SELLERHEALTH, AMAZON = "sellerhealth", "amazon"
-# Amazon's series have no window of sellerhealth's; their ranges are in marts.amazon_account_health.
-AMAZON_WINDOW_DAYS = 0
 
-BREACH = ("BAD", "WARNING")
-GOOD = "GOOD"
 OPEN, RESOLVED = "OPEN", "RESOLVED"
 CRITICAL, WARNING = "CRITICAL", "WARNING"
 
@@ -82,17 +82,6 @@ class Series:
     fulfillment_channel: str
     metric: str
     window_days: int
-
-
-@dataclass(frozen=True)
-class Day:
-    """One row of a series in `marts.seller_metrics_daily`."""
-
-    as_of_date: date
-    status: str
-    value: float | None = None
-    target: float | None = None
-    target_condition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +135,9 @@ def _end(alert: Alert) -> date:
 def alert_id(series: Series, opened_on: date, source: str = SELLERHEALTH) -> str:
     """Deterministic id of an episode: the same series and first day always give the same id.
 
-    A sellerhealth id is the same as before alerts had a source, so an upgraded warehouse keeps its ids.
+    The formula of the `alert_id` macro (dbt_project/macros/alert_id.sql), which computes the ids
+    of `intermediate.int_alert_episodes`; here for checks and tools. A sellerhealth id is the same as
+    before alerts had a source, so an upgraded warehouse keeps its ids.
     """
     text = "|".join(
         ([source] if source != SELLERHEALTH else [])
@@ -160,42 +151,6 @@ def alert_id(series: Series, opened_on: date, source: str = SELLERHEALTH) -> str
         ]
     )
     return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def episodes(series: Series, days: Iterable[Day], source: str = SELLERHEALTH) -> list[Alert]:
-    """The breach episodes of one series, oldest first, from its days in any order."""
-    out: list[Alert] = []
-    current: Alert | None = None
-    for day in sorted(days, key=lambda d: d.as_of_date):
-        if day.status in BREACH:
-            if current is None:
-                current = Alert(
-                    alert_id(series, day.as_of_date, source),
-                    *(getattr(series, f.name) for f in fields(Series)),
-                    severity=WARNING,
-                    status=OPEN,
-                    opened_on=day.as_of_date,
-                    last_breached_on=day.as_of_date,
-                    resolved_on=None,
-                    value=None,
-                    target=None,
-                    target_condition=None,
-                    source=source,
-                )
-            current = replace(
-                current,
-                severity=CRITICAL if day.status == "BAD" else current.severity,
-                last_breached_on=day.as_of_date,
-                value=day.value,
-                target=day.target,
-                target_condition=day.target_condition,
-            )
-        elif day.status == GOOD and current is not None:
-            out.append(replace(current, status=RESOLVED, resolved_on=day.as_of_date))
-            current = None
-    if current is not None:
-        out.append(current)
-    return out
 
 
 def merge_alerts(
@@ -293,77 +248,30 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
     return bool(found)
 
 
-def compute_amazon_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[tuple[str, str], date]]:
-    """Every episode of Amazon's view, and each seller-marketplace's latest snapshot day.
-
-    Nothing when the model is not built yet (a warehouse without an account_health run).
-    """
-    if not _table_exists(con, "intermediate", "int_amazon_alert_days"):
-        return [], {}
-    rows = con.execute(AMAZON_ALERT_DAYS_QUERY).fetchall()
-    return amazon_episodes_from_rows(rows)
-
-
-# Amazon's view of the alert days, in series order (read on DuckDB and on Spark alike)
-AMAZON_ALERT_DAYS_QUERY = f"""
-    select seller_id, marketplace_id, fulfillment_channel, amazon_metric,
-           snapshot_date, status, value, target, target_condition
-    from {AMAZON_ALERT_DAYS_TABLE}
-    order by 1, 2, 3, 4, 5
-"""
-
-
-def amazon_episodes_from_rows(
-    rows: Iterable[Sequence],
-) -> tuple[list[Alert], dict[tuple[str, str], date]]:
-    """The episodes of Amazon's alert days (rows of AMAZON_ALERT_DAYS_QUERY), each seller-marketplace's latest day."""
-    computed: list[Alert] = []
-    latest: dict[tuple[str, str], date] = {}
-    for key, group in itertools.groupby(rows, key=lambda r: r[:4]):
-        group = list(group)
-        computed += episodes(Series(*key, AMAZON_WINDOW_DAYS), (Day(*r[4:]) for r in group), AMAZON)
-        latest[key[:2]] = max(latest.get(key[:2], date.min), group[-1][4])
-    return computed, latest
-
-
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def compute_episodes(con: duckdb.DuckDBPyConnection) -> tuple[list[Alert], dict[tuple[str, str], date]]:
-    """Every episode in `marts.seller_metrics_daily`, and each seller-marketplace's latest day."""
-    # Only series that breached at least once, and only the days that can open or close an episode.
-    rows = con.execute(
-        """
-        with breached as (
-            select distinct seller_id, marketplace_id, fulfillment_channel, metric, window_days
-            from marts.seller_metrics_daily
-            where status in ('BAD', 'WARNING')
-        )
-        select m.seller_id, m.marketplace_id, m.fulfillment_channel, m.metric, m.window_days,
-               m.as_of_date, m.status, m.value, m.target, m.target_condition
-        from marts.seller_metrics_daily as m
-        semi join breached using (seller_id, marketplace_id, fulfillment_channel, metric, window_days)
-        where m.status in ('BAD', 'WARNING', 'GOOD')
-        order by 1, 2, 3, 4, 5, 6
-        """
-    ).fetchall()
-    latest = con.execute(
-        "select seller_id, marketplace_id, max(as_of_date) from marts.seller_metrics_daily group by 1, 2"
-    ).fetchall()
-    latest_day = {(s, m): d for s, m, d in latest}
-    amazon, amazon_latest = compute_amazon_episodes(con)
-    for seller_marketplace, day in amazon_latest.items():
-        latest_day[seller_marketplace] = max(latest_day.get(seller_marketplace, day), day)
-    return episodes_from_rows(rows) + amazon, latest_day
+ANNOTATION_COLUMNS = ("acknowledged_by", "acknowledged_at", "note")
+# the columns of intermediate.int_alert_episodes: every column of marts.alerts but the annotations
+EPISODE_COLUMNS = tuple(c for c in ALERT_COLUMNS if c not in ANNOTATION_COLUMNS)
+# read on DuckDB and on Spark alike
+EPISODES_QUERY = f"select {', '.join(EPISODE_COLUMNS)} from {EPISODES_TABLE}"
+LATEST_DAYS_QUERY = f"select seller_id, marketplace_id, latest_day from {LATEST_DAYS_TABLE}"
 
 
-def episodes_from_rows(rows: Iterable[Sequence]) -> list[Alert]:
-    """The episodes of rows (series columns, as_of_date, status, value, target, target_condition) in series order."""
-    computed: list[Alert] = []
-    for key, group in itertools.groupby(rows, key=lambda r: tuple(r[:5])):
-        computed += episodes(Series(*key), (Day(*r[5:]) for r in group))
-    return computed
+class EpisodesNotBuilt(RuntimeError):
+    """The dbt models of the episodes are missing: the alerts come after the dbt build."""
+
+
+def alerts_from_episodes(
+    stored: Sequence[Alert], episode_rows: Iterable[Sequence], latest_day_rows: Iterable[Sequence]
+) -> list[Alert]:
+    """The new content of the table, on either engine: rows of EPISODES_QUERY and LATEST_DAYS_QUERY
+    merged with the `stored` rows (merge_alerts)."""
+    computed = [Alert(**dict(zip(EPISODE_COLUMNS, row, strict=True))) for row in episode_rows]
+    latest_day = {(seller, marketplace): day for seller, marketplace, day in latest_day_rows}
+    return merge_alerts(stored, computed, latest_day)
 
 
 def read_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
@@ -372,13 +280,17 @@ def read_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
 
 
 def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
-    """Recompute the episodes and rewrite `marts.alerts` in one transaction; return its rows."""
+    """Merge the episodes of the dbt build into `marts.alerts` in one transaction; return its rows."""
     ensure_alerts_table(con)
+    for table in (EPISODES_TABLE, LATEST_DAYS_TABLE):
+        if not _table_exists(con, *table.split(".")):
+            raise EpisodesNotBuilt(f"{table} does not exist: build the dbt models first (sellerhealth run)")
     con.execute("begin transaction")
     try:
         # Annotations are read inside the transaction that rewrites them, so none can be lost.
-        computed, latest_day = compute_episodes(con)
-        rows = merge_alerts(read_alerts(con), computed, latest_day)
+        rows = alerts_from_episodes(
+            read_alerts(con), con.execute(EPISODES_QUERY).fetchall(), con.execute(LATEST_DAYS_QUERY).fetchall()
+        )
         con.execute(f"delete from {ALERTS_TABLE}")
         if rows:
             frame = pd.DataFrame([tuple(getattr(a, c) for c in ALERT_COLUMNS) for a in rows], columns=ALERT_COLUMNS)
@@ -403,20 +315,21 @@ def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
 
 @dg.asset(
     key=ALERTS_KEY,
-    deps=[SELLER_METRICS_KEY, AMAZON_ALERT_DAYS_KEY],
+    deps=[EPISODES_KEY, LATEST_DAYS_KEY],
     group_name="alerts",
     kinds={"python", "duckdb"},
     description=(
         "One row per breach episode of a metric series (OPEN while it lasts, RESOLVED on the first GOOD "
-        "day), recomputed from marts.seller_metrics_daily (source sellerhealth) and from Amazon's own "
-        "view, intermediate.int_amazon_alert_days (source amazon); people's acknowledgements are kept."
+        "day): the episodes of intermediate.int_alert_episodes (computed in SQL from "
+        "marts.seller_metrics_daily, source sellerhealth, and Amazon's own view, source amazon) "
+        "merged into the table; people's acknowledgements are kept."
     ),
 )
 def alerts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     from pipelines.lib import engine
 
     if engine.is_spark():
-        # the same episode and annotation rules, on the Spark tables (pipelines/spark_jobs.py)
+        # the same merge of the same episodes, on the Spark tables (pipelines/spark_jobs.py)
         from pipelines.spark_jobs import run_spark_job
 
         rows = [Alert(**r) for r in run_spark_job(["alerts"])["alerts"]]
