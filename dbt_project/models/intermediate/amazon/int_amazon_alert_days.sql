@@ -1,7 +1,7 @@
 -- Amazon's own warnings as series for marts.alerts (docs/amazon-view.md): one row per series of
 -- Amazon's view (seller x marketplace x channel x Amazon entry) and snapshot day, BAD when that
--- snapshot breaches it, GOOD when it does not. The alerts asset (pipelines/defs/alerts) turns
--- these days into episodes with the same lifecycle as sellerhealth's own alerts. Days without a
+-- snapshot breaches it, GOOD when it does not. int_alert_episodes turns these days into episodes
+-- with the same lifecycle as sellerhealth's own alerts. Days without a
 -- snapshot have no row: they neither open nor close an alert.
 with
 
