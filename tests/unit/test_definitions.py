@@ -40,3 +40,12 @@ def test_run_job_covers_every_asset():
     in_job = {k for node in job.asset_layer.asset_graph.asset_nodes for k in [node.key] if node.is_executable}
     executable = {n.key for n in _graph().asset_nodes if n.is_executable}
     assert executable <= in_job
+
+
+def test_the_alerts_asset_reads_the_episode_models_built_from_the_metrics():
+    graph = _graph()
+    episodes = dg.AssetKey(["intermediate", "int_alert_episodes"])
+    latest_days = dg.AssetKey(["intermediate", "int_alert_latest_days"])
+    assert graph.get(dg.AssetKey(["marts", "alerts"])).parent_keys == {episodes, latest_days}
+    assert dg.AssetKey(["marts", "seller_metrics_daily"]) in graph.get_ancestor_asset_keys(episodes)
+    assert dg.AssetKey(["intermediate", "int_amazon_alert_days"]) in graph.get_ancestor_asset_keys(episodes)
