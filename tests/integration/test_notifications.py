@@ -32,6 +32,7 @@ from pipelines.cli import main
 from pipelines.defs.alerts.assets import alerts
 from pipelines.defs.notify.assets import DELIVERY_KEY, Notifications, alert_notifications, notification_delivery
 from pipelines.resources import Warehouse
+from tests.alert_episodes import build_alert_episodes
 from tests.receivers import HttpReceiver, SmtpReceiver
 
 US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
@@ -89,6 +90,7 @@ def write_metrics(path: Path, rows: list[tuple]) -> None:
             ") as t(seller_id, marketplace_id, amazon_order_id, purchase_date, fulfillment_channel, skus, "
             "is_defect, is_late_shipment, is_seller_cancelled)"
         )
+        build_alert_episodes(con)  # what the dbt build does before the alerts asset
 
 
 def night(path: Path, nights: int, assets=(alerts, alert_notifications, notification_delivery), instance=None):
