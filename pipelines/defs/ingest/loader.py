@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
-import pandas as pd
+import polars as pl
 
 from pipelines.lib.layout import ExportKey
 from pipelines.lib.parsing import FileRejected, ParsedFile, TextFile, check_files, read_file
@@ -22,7 +22,7 @@ from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
 from pipelines.resources import ExportObject, S3Exports
 
 DOWNLOAD_THREADS = 8
-# Files in flight at once: bounds memory (a batch's rows are held as pandas frames until they are
+# Files in flight at once: bounds memory (a batch's rows are held as Polars frames until they are
 # inserted), keeps the download threads busy. 64 files of 10,000 order rows took 2.5 GB; a
 # batch stops at 64 files or about 32 MB of text, whichever comes first.
 BATCH_FILES = 64
@@ -55,7 +55,7 @@ def _file_row(obj: ExportObject, etag: str, parsed: ParsedFile | None, error: Fi
         status, read, loaded, rejected, message = "REJECTED", error.rows_read, 0, error.rows_read, str(error)
         encoding = "unknown"
     else:
-        read, loaded, rejected = parsed.rows_read, len(parsed.frame), parsed.rows_rejected
+        read, loaded, rejected = parsed.rows_read, parsed.table.height, parsed.rows_rejected
         status = "LOADED_WITH_REJECTS" if rejected else "LOADED"
         message = "; ".join(parsed.warnings) or None
         encoding = parsed.encoding
@@ -97,15 +97,25 @@ def _rejected_rows(obj: ExportObject, etag: str, parsed: ParsedFile | None, erro
     ]
 
 
-def _with_lineage(key: ExportKey, etag: str, frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
-    frame = frame.copy()
-    frame.insert(0, "seller_id", key.seller_id)
-    frame.insert(1, "marketplace_id", key.marketplace_id)
-    frame.insert(2, "dt", pd.Timestamp(key.dt))
-    frame.insert(3, "_source_key", key.key)
-    frame.insert(4, "_etag", etag)
-    frame["_loaded_at"] = pd.Timestamp(now)
-    return frame
+def _with_lineage(key: ExportKey, etag: str, frame: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    return frame.with_columns(
+        seller_id=pl.lit(key.seller_id),
+        marketplace_id=pl.lit(key.marketplace_id),
+        dt=pl.lit(key.dt, dtype=pl.Date),
+        _source_key=pl.lit(key.key),
+        _etag=pl.lit(etag),
+        _loaded_at=pl.lit(now, dtype=pl.Datetime("us")),
+    )
+
+
+class _ArrowStream:
+    """A Polars frame as an Arrow C stream, which DuckDB scans without pyarrow."""
+
+    def __init__(self, frame: pl.DataFrame):
+        self.frame = frame
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self.frame.__arrow_c_stream__(requested_schema)
 
 
 def ingest_export(
@@ -294,7 +304,7 @@ def _load_batch(con, loading: dict[str, str], batch, bodies, summary: IngestSumm
             log.error("file rejected: %s", error)
         else:
             summary.rows_read += parsed.rows_read
-            summary.rows_loaded += len(parsed.frame)
+            summary.rows_loaded += parsed.table.height
             summary.rows_rejected += parsed.rows_rejected
             summary.windows_1252_files += parsed.encoding != "utf-8"
             for warning in parsed.warnings:
@@ -310,12 +320,12 @@ def _load_batch(con, loading: dict[str, str], batch, bodies, summary: IngestSumm
                     first.column,
                     first.message,
                 )
-            if len(parsed.frame):
-                frames.append(_with_lineage(obj.key, etag, parsed.frame, now))
+            if parsed.table.height:
+                frames.append(_with_lineage(obj.key, etag, parsed.table, now))
         file_rows.append(_file_row(obj, etag, parsed, error, now))
         rejected += _rejected_rows(obj, etag, parsed, error, now)
     if frames:
-        con.register("batch_frame", pd.concat(frames, ignore_index=True))
+        con.register("batch_frame", _ArrowStream(pl.concat(frames, how="vertical")))
         con.execute(f"insert into {loading['rows']} by name select * from batch_frame")
         con.unregister("batch_frame")
     con.executemany(f"insert into {loading['files']} values ({', '.join(['?'] * 14)})", file_rows)
