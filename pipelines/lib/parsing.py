@@ -150,6 +150,9 @@ _DTYPE = {TIMESTAMP: pl.Datetime("us"), MARKETPLACE_DATE: pl.Datetime("us"), INT
 
 # What Python's str.strip() strips (str.isspace): a field's edge spaces, and what makes a line blank.
 _SPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE) + "]"
+# A field with a space at an edge somewhere in the file: only then is every field stripped (it costs).
+_EDGE_SPACE = f"(?:^|\t){_SPACE_CLASS}|{_SPACE_CLASS}(?:\t|$)"
 
 
 @dataclass
@@ -206,16 +209,18 @@ def _read_tsv(key: ExportKey, text: str, columns: list[ContractColumn]) -> TextF
         for number, tabs in zip(wrong["number"].to_list(), wrong["tabs"].to_list(), strict=True)
     ]
     kept = data.filter(pl.col("tabs") == width - 1) if wrong.height else data
-    fields = pl.col("line").str.split_exact("\t", width - 1)
-    values = [
+    fields = kept.select(pl.col("line").str.split_exact("\t", width - 1)).unnest("line")
+    padded = kept["line"].str.contains(_EDGE_SPACE).any()
+    frame = fields.select(
         (
-            fields.struct.field(f"field_{found[c.name]}").str.strip_chars(_SPACE).replace("", None)
+            (
+                pl.col(f"field_{found[c.name]}").str.strip_chars(_SPACE) if padded else pl.col(f"field_{found[c.name]}")
+            ).replace("", None)
             if c.name in found
             else pl.lit(None, dtype=pl.String)
         ).alias(c.name)
         for c in columns
-    ]
-    frame = kept.select(values)
+    )
     return TextFile(key, frame, kept["number"].cast(pl.Int64), data.height, rejections)
 
 
