@@ -53,9 +53,12 @@ test-spark: install-spark
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/spark
 
 # Bad input, fuzzing (3,000 mutated files; `make test` runs 300), killed runs, a dead S3 endpoint, locks,
-# a full disk, disk footprint: prints cases tried, faults injected, rows lost. docs/robustness.md
+# a full disk, disk footprint: prints cases tried, faults injected, rows lost. The reader's regression
+# test reads a generated year (`make test`: 45 days). docs/robustness.md
 robustness: install
-	SELLERHEALTH_FUZZ_CASES=$${SELLERHEALTH_FUZZ_CASES:-3000} $(BIN)/python -m pytest tests/robustness -q -p no:cacheprovider
+	SELLERHEALTH_FUZZ_CASES=$${SELLERHEALTH_FUZZ_CASES:-3000} \
+	SELLERHEALTH_REGRESSION_DAYS=$${SELLERHEALTH_REGRESSION_DAYS:-366} \
+	$(BIN)/python -m pytest tests/robustness -q -p no:cacheprovider
 
 ui: install $(DAGSTER_HOME)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml

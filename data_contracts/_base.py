@@ -1,6 +1,7 @@
 """What every export contract is built from: a Pandera field that also knows its export header.
 
-A contract is a `pandera.DataFrameModel` whose attributes are the warehouse column names and whose
+A contract is a `pandera.polars.DataFrameModel` (Pandera's Polars backend: the checks run on the
+columnar frame the reader builds, not row by row) whose attributes are the warehouse column names and whose
 fields carry, in `metadata`, the header the column has in the export file, its aliases in older or
 drifted files, whether the file must have it, and how its text is parsed (`parse`). Columns of a
 file that no contract field names (buyer e-mails, names, addresses, free text) are dropped on read,
@@ -12,17 +13,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pandera.pandas as pa
+import pandera.polars as pa
+import polars as pl
 
 # How a column's text becomes a value (`pipelines.lib.parsing` implements each). It follows from the
 # field's type, except for MARKETPLACE_DATE, which a field names with `parse=`.
-TEXT = "text"  # Series[str]
-TIMESTAMP = "timestamp"  # Series[pd.Timestamp]: ISO-8601 with offset or Z, no offset = UTC; naive UTC
-INTEGER = "integer"  # Series[pd.Int64Dtype]
-DECIMAL = "decimal"  # Series[float]
+TEXT = "text"  # Text
+TIMESTAMP = "timestamp"  # Timestamp: ISO-8601 with offset or Z, no offset = UTC; naive UTC
+INTEGER = "integer"  # Integer
+DECIMAL = "decimal"  # Decimal
 MARKETPLACE_DATE = "marketplace_date"  # the feedback `Date`, in the marketplace's own short format
 
-_PARSE_BY_DTYPE = {"datetime64[ns]": TIMESTAMP, "Int64": INTEGER, "float64": DECIMAL}
+# The column types of the contracts (Polars dtypes): timestamps are naive UTC in microseconds.
+Text = pl.String
+Timestamp = pl.Datetime(time_unit="us")
+Integer = pl.Int64
+Decimal = pl.Float64
+
+_PARSE_BY_DTYPE = {
+    str(pa.DataFrameSchema({"x": pa.Column(t)}).columns["x"].dtype): kind
+    for t, kind in ((Timestamp, TIMESTAMP), (Integer, INTEGER), (Decimal, DECIMAL))
+}
 
 YES_NO = ["Y", "N"]
 

@@ -6,56 +6,51 @@ account statuses, per warning state), reading drifted key names defensively; thi
 the flattened rows. docs/amazon-view.md describes what the warehouse makes of them.
 """
 
-import pandas as pd
-from pandera.typing import Series
-
-from ._base import ExportModel, column
+from ._base import Decimal, ExportModel, Text, Timestamp, column
 
 
 class AccountHealth(ExportModel):
-    report_marketplace_id: Series[str] = column(
+    report_marketplace_id: Text = column(
         "marketplaceId",
         "Marketplace the report's entry is about (the key's marketplace is the file's)",
         nullable=True,
     )
-    metric: Series[str] = column(
-        "metric", "Metric in snake case, e.g. order_defect_rate, late_shipment_rate, account_status"
-    )
-    amazon_metric: Series[str] = column(
+    metric: Text = column("metric", "Metric in snake case, e.g. order_defect_rate, late_shipment_rate, account_status")
+    amazon_metric: Text = column(
         "metric key",
         "Amazon's key of the entry as published (drifted names mapped), e.g. orderDefectRate, claims, "
         "accountStatus, or the warningType of a warning state",
         required=False,
         nullable=True,
     )
-    entry_kind: Series[str] = column(
+    entry_kind: Text = column(
         "entry kind",
         "account_status, account_health_rating, rate, odr_component, policy or warning_state",
         required=False,
         nullable=True,
         isin=["account_status", "account_health_rating", "rate", "odr_component", "policy", "warning_state"],
     )
-    fulfillment_channel: Series[str] = column(
+    fulfillment_channel: Text = column(
         "fulfillmentType", "AFN or MFN for the order defect rate, else empty", nullable=True, isin=["AFN", "MFN"]
     )
-    reporting_date_from: Series[pd.Timestamp] = column("reportingDateFrom", "Window start (UTC)", nullable=True)
-    reporting_date_to: Series[pd.Timestamp] = column("reportingDateTo", "Window end (UTC)", nullable=True)
-    status: Series[str] = column("status", "GOOD, BAD, NONE, AT_RISK, ... as Amazon says", nullable=True)
-    rate: Series[float] = column("rate", "The rate, a fraction", nullable=True, ge=0, le=1)
-    order_count: Series[float] = column("orderCount", "Population size Amazon used", nullable=True, ge=0)
-    population_key: Series[str] = column(
+    reporting_date_from: Timestamp = column("reportingDateFrom", "Window start (UTC)", nullable=True)
+    reporting_date_to: Timestamp = column("reportingDateTo", "Window end (UTC)", nullable=True)
+    status: Text = column("status", "GOOD, BAD, NONE, AT_RISK, ... as Amazon says", nullable=True)
+    rate: Decimal = column("rate", "The rate, a fraction", nullable=True, ge=0, le=1)
+    order_count: Decimal = column("orderCount", "Population size Amazon used", nullable=True, ge=0)
+    population_key: Text = column(
         "population key",
         "The report's key order_count came from (orderCount, shipmentCount, ...)",
         required=False,
         nullable=True,
     )
-    defect_count: Series[float] = column("count", "Defects, late shipments, cancellations, ...", nullable=True, ge=0)
-    event_key: Series[str] = column(
+    defect_count: Decimal = column("count", "Defects, late shipments, cancellations, ...", nullable=True, ge=0)
+    event_key: Text = column(
         "event key",
         "The report's key defect_count came from (lateShipmentCount, claims.count, ...)",
         required=False,
         nullable=True,
     )
-    target_value: Series[float] = column("targetValue", "Amazon's target", nullable=True)
-    target_condition: Series[str] = column("targetCondition", "LESS_THAN, GREATER_THAN, EQUALS, ...", nullable=True)
-    score: Series[float] = column("ahrScore", "Account health rating score", nullable=True)
+    target_value: Decimal = column("targetValue", "Amazon's target", nullable=True)
+    target_condition: Text = column("targetCondition", "LESS_THAN, GREATER_THAN, EQUALS, ...", nullable=True)
+    score: Decimal = column("ahrScore", "Account health rating score", nullable=True)

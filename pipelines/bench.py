@@ -5,6 +5,10 @@ process (as cron runs it), a real DuckDB file. Prints a table and writes the fig
 `bench_results/bench-<time>.json` for comparison between commits.
 
     python -m pipelines.bench [--days 365] [--orders-per-day 7500] [--short-days 30] [--repeats 3]
+    python -m pipelines.bench --many-sellers [--ms-sellers 50] [--ms-days 90] [--ms-orders-per-day 100]
+
+Plain `make bench` runs both scenarios: one large seller-marketplace, then many small ones
+(50 sellers x 2 marketplaces, 90 days, 100 orders a day each, three nights).
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ from pipelines.synthetic import generate_exports, upload
 
 BIN = Path(sys.executable).parent
 _DBT_NODE_LINE = re.compile(r"^\S*\s*\d+ of \d+ (START|OK|PASS)")
+# The loader's line per export (pipelines/defs/ingest/loader.py, IngestSummary.timing_line).
+_TIMING_LINE = re.compile(
+    r"(\w+): seconds: listing ([\d.]+), waiting for downloads ([\d.]+), reading and checking ([\d.]+), "
+    r"storing ([\d.]+), committing ([\d.]+)"
+)
+_INGEST_STAGES = ("listing", "download_wait", "read_and_check", "store", "commit")
+_ALERTS_LINE = re.compile(r"\d+ alerts, \d+ open")
+DE = "A1PA6795UKMFR9"
 US = "ATVPDKIKX0DER"
 FIRST_DAY = date(2025, 1, 1)
 
@@ -81,9 +93,17 @@ def timed_run(args: list[str], env: dict[str, str]) -> dict:
     dbt_started: list[float] = []
     dbt_first_node: list[float] = []
     dbt_finished: list[float] = []
+    alerts_done: list[float] = []
+    ingest = dict.fromkeys(_INGEST_STAGES, 0.0)
     for line in proc.stdout:
         output.append(line)
         now = time.monotonic() - started
+        timing = _TIMING_LINE.search(line)
+        if timing:
+            for stage, value in zip(_INGEST_STAGES, timing.groups()[1:], strict=True):
+                ingest[stage] += float(value)
+        if dbt_finished and not alerts_done and _ALERTS_LINE.search(line):
+            alerts_done.append(now)
         # The first ingestion progress line: Python and Dagster start-up are behind us, data is next.
         if not first_data and " files, " in line and "rows loaded" in line:
             first_data.append(now)
@@ -107,6 +127,15 @@ def timed_run(args: list[str], env: dict[str, str]) -> dict:
             "startup_and_ingest": dbt_started[0] if dbt_started else None,
             "dbt": dbt_finished[0] - dbt_started[0] if dbt_finished and dbt_started else None,
             "alerts_and_publish": seconds - dbt_finished[0] if dbt_finished else None,
+        },
+        # finer: the loader's stages (summed over exports; download, checks and storing overlap), the
+        # start-up before them (process, Dagster, run creation), alerts, notifications and publishing
+        "breakdown": {
+            "startup": max(0.0, (dbt_started[0] if dbt_started else seconds) - sum(ingest.values())),
+            **ingest,
+            "dbt": dbt_finished[0] - dbt_started[0] if dbt_finished and dbt_started else 0.0,
+            "alerts": alerts_done[0] - dbt_finished[0] if alerts_done and dbt_finished else 0.0,
+            "notify_and_publish": seconds - (alerts_done or dbt_finished or [seconds])[0],
         },
         "peak_rss_bytes": peak,
         "seconds_to_first_data": first_data[0] if first_data else None,
@@ -150,14 +179,28 @@ def measure_floor(bucket: str, work: Path) -> dict:
     return {"seconds": total, "download_seconds": downloaded, "files": len(keys)}
 
 
-def _generate(bucket: str, first: date, last: date, orders_per_day: int, seed: int, nights: int) -> tuple[int, list]:
+def _generate(
+    bucket: str,
+    first: date,
+    last: date,
+    orders_per_day: int,
+    seed: int,
+    nights: int,
+    sellers: int = 1,
+    marketplaces: tuple[str, ...] = (US,),
+) -> tuple[int, list]:
     """Upload [first, last]'s exports; return the count and the files of the `nights` days after `last`.
 
     The history and the nights come from one simulation, so each night continues the history's
     orders (shipments, claims, feedback on earlier orders) as a real one does.
     """
     files = generate_exports(
-        first, last + timedelta(days=nights), sellers=1, orders_per_day=orders_per_day, seed=seed, marketplaces=(US,)
+        first,
+        last + timedelta(days=nights),
+        sellers=sellers,
+        orders_per_day=orders_per_day,
+        seed=seed,
+        marketplaces=marketplaces,
     )
     later = []
 
@@ -194,10 +237,11 @@ def _items_per_day(warehouse: Path, days: int) -> float:
     return items / days
 
 
-def _nights(bucket: str, warehouse: Path, files: list, first_night: date, count: int) -> dict:
+def _nights(bucket: str, warehouse: Path, files: list, first_night: date, count: int, all_of_them=False) -> dict:
     """Run `count` nights one after another, each a one-day run after that day's files arrive.
 
-    The median wall time (a single night when the first takes a minute or more), the peak memory.
+    The median wall time (a single night when the first takes a minute or more, unless
+    `all_of_them`), the peak memory.
     """
     runs = []
     for i in range(count):
@@ -206,7 +250,7 @@ def _nights(bucket: str, warehouse: Path, files: list, first_night: date, count:
         runs.append(
             timed_run(["run", "--start", night.isoformat(), "--end", night.isoformat()], _env(bucket, warehouse))
         )
-        if runs[0]["seconds"] >= 60:
+        if runs[0]["seconds"] >= 60 and not all_of_them:
             break
     return {
         "seconds": statistics.median(r["seconds"] for r in runs),
@@ -214,8 +258,18 @@ def _nights(bucket: str, warehouse: Path, files: list, first_night: date, count:
         "seconds_to_first_data": statistics.median(r["seconds_to_first_data"] or 0 for r in runs),
         "dbt_startup_seconds": statistics.median(r["dbt_startup_seconds"] or 0 for r in runs),
         "phases": {k: statistics.median(r["phases"][k] or 0 for r in runs) for k in runs[0]["phases"]},
+        "breakdown": {k: statistics.median(r["breakdown"][k] for r in runs) for k in runs[0]["breakdown"]},
         "runs": len(runs),
     }
+
+
+def _floor_and_backfill(results: dict, bucket: str, last: date, warehouse: Path, work: Path, label: str) -> None:
+    print(f"{label}1. floor: boto3 download + DuckDB read_csv ...", flush=True)
+    results["floor"] = measure_floor(bucket, work)
+    print(f"{label}2. backfill: the full pipeline over every day in one run ...", flush=True)
+    results["backfill"] = timed_run(
+        ["run", "--start", FIRST_DAY.isoformat(), "--end", last.isoformat()], _env(bucket, warehouse)
+    )
 
 
 def run_benchmark(days: int, orders_per_day: int, short_days: int, repeats: int, double: bool, work: Path) -> dict:
@@ -228,14 +282,8 @@ def run_benchmark(days: int, orders_per_day: int, short_days: int, repeats: int,
         year = _bucket("bench-year")
         results["files"], year_nights = _generate(year, FIRST_DAY, last, orders_per_day, seed=1, nights=repeats)
 
-        print("1. floor: boto3 download + DuckDB read_csv ...", flush=True)
-        results["floor"] = measure_floor(year, work)
-
-        print("2. backfill: the full pipeline over every day in one run ...", flush=True)
         warehouse = work / "year.duckdb"
-        results["backfill"] = timed_run(
-            ["run", "--start", FIRST_DAY.isoformat(), "--end", last.isoformat()], _env(year, warehouse)
-        )
+        _floor_and_backfill(results, year, last, warehouse, work, "")
         results["items_per_day"] = _items_per_day(warehouse, days)
 
         print(f"3. nightly: one more day on top of the history, {repeats} nights in a row ...", flush=True)
@@ -263,6 +311,58 @@ def run_benchmark(days: int, orders_per_day: int, short_days: int, repeats: int,
                 _env(twice, work / "double.duckdb"),
             )
     return results
+
+
+def run_many_sellers(sellers: int, days: int, orders_per_day: int, nights: int, work: Path) -> dict:
+    """`sellers` sellers x 2 marketplaces (US, DE), `days` of history: floor, backfill, then `nights` nights.
+
+    Many small files: S3 requests, not bytes, dominate.
+    """
+    last = FIRST_DAY + timedelta(days=days - 1)
+    results: dict = {"sellers": sellers, "marketplaces": 2, "days": days, "orders_per_day": orders_per_day}
+    with local_s3() as endpoint:
+        os.environ.update(local_s3_env(endpoint))
+        print(
+            f"many sellers: generating {sellers} sellers x 2 marketplaces, {days} days at {orders_per_day:,} "
+            "orders a day ...",
+            flush=True,
+        )
+        bucket = _bucket("bench-many")
+        results["files"], later = _generate(
+            bucket, FIRST_DAY, last, orders_per_day, seed=1, nights=nights, sellers=sellers, marketplaces=(US, DE)
+        )
+        warehouse = work / "many.duckdb"
+        _floor_and_backfill(results, bucket, last, warehouse, work, "many sellers, ")
+        print(f"many sellers, 3. {nights} nights ...", flush=True)
+        results["nightly"] = _nights(bucket, warehouse, later, last + timedelta(days=1), nights, all_of_them=True)
+    return results
+
+
+def render_many_sellers(m: dict, one_seller_night: float | None) -> str:
+    gib = 1024**3
+    night = m["nightly"]
+    lines = [
+        f"many sellers: {m['sellers']} sellers x {m['marketplaces']} marketplaces, {m['days']} days, "
+        f"{m['orders_per_day']:,} orders a day each, {m['files']:,} files",
+        "",
+        f"  {'step':<34} {'wall s':>9} {'peak RSS GB':>12}",
+        f"  {'1. floor (download + read_csv)':<34} {m['floor']['seconds']:>9.1f} {'':>12}"
+        f"   (download {m['floor']['download_seconds']:.1f} s)",
+        f"  {'2. backfill':<34} {m['backfill']['seconds']:>9.1f} {m['backfill']['peak_rss_bytes'] / gib:>12.2f}",
+        f"  {'3. nightly':<34} {night['seconds']:>9.1f} {night['peak_rss_bytes'] / gib:>12.2f}"
+        f"   (median of {night['runs']} nights)",
+        "",
+        "  where a night went (s; the loader's stages overlap, summed over exports)",
+    ]
+    for stage, value in night["breakdown"].items():
+        lines.append(f"  {stage.replace('_', ' '):<34} {value:>9.1f}")
+    lines += ["", f"  {'ratio':<34} {'measured':>9} {'target':>12}"]
+    lines.append(f"  {'backfill / floor':<34} {m['backfill']['seconds'] / m['floor']['seconds']:>9.2f} {'':>12}")
+    if one_seller_night:
+        value = night["seconds"] / one_seller_night
+        name = "night / one large seller's night"
+        lines.append(f"  {name:<34} {value:>9.2f} {'<= 2':>12}  {'ok' if value <= 2 else 'OVER'}")
+    return "\n".join(lines)
 
 
 def ratios(r: dict) -> dict:
@@ -329,15 +429,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="nights per median (1 when a night takes a minute)")
     parser.add_argument("--no-double", action="store_true", help="skip the backfill at twice the orders")
     parser.add_argument("--out", type=Path, default=Path("bench_results"))
+    parser.add_argument(
+        "--many-sellers", action="store_true", help="only the many-sellers scenario (plain `make bench` runs both)"
+    )
+    parser.add_argument("--no-many-sellers", action="store_true", help="skip the many-sellers scenario")
+    parser.add_argument("--ms-sellers", type=int, default=50, help="many sellers: sellers (x 2 marketplaces)")
+    parser.add_argument("--ms-days", type=int, default=90, help="many sellers: days of history")
+    parser.add_argument("--ms-orders-per-day", type=int, default=100, help="many sellers: orders a day each")
     args = parser.parse_args(argv)
+    results: dict = {}
     with tempfile.TemporaryDirectory(prefix="sellerhealth-bench-") as work:
-        results = run_benchmark(
-            args.days, args.orders_per_day, args.short_days, args.repeats, not args.no_double, Path(work)
-        )
-    results["ratios"] = {k: {"value": v, "target": t} for k, (v, t) in ratios(results).items()}
+        if not args.many_sellers:
+            results = run_benchmark(
+                args.days, args.orders_per_day, args.short_days, args.repeats, not args.no_double, Path(work)
+            )
+        if not args.no_many_sellers:
+            results["many_sellers"] = run_many_sellers(
+                args.ms_sellers, args.ms_days, args.ms_orders_per_day, 3, Path(work)
+            )
     results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     print()
-    print(render(results))
+    if not args.many_sellers:
+        results["ratios"] = {k: {"value": v, "target": t} for k, (v, t) in ratios(results).items()}
+        print(render(results))
+        print()
+    if "many_sellers" in results:
+        one_seller_night = results["nightly"]["seconds"] if "nightly" in results else None
+        print(render_many_sellers(results["many_sellers"], one_seller_night))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(results, indent=2))

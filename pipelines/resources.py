@@ -13,6 +13,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +34,7 @@ from botocore.exceptions import (
 
 from pipelines.lib.layout import EXPORTS, ExportKey, InvalidKey, day_prefix, parse_key
 
+LIST_THREADS = 8  # seller and marketplace folders listed at once
 DEFAULT_WAREHOUSE_PATH = "warehouse/seller_health.duckdb"
 DEFAULT_PUBLISHED_NAME = "seller_health_published.duckdb"  # beside the warehouse unless PUBLISHED_WAREHOUSE_PATH
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -116,42 +118,47 @@ class S3Exports(dg.ConfigurableResource):
         """The listing of `list_export`.
 
         Lists seller and marketplace folders, then each one's `dt=` folders from `first_day` on
-        (keys sort by date), so a night's listing does not grow with the history kept.
+        (keys sort by date) and stops past `last_day`, so a night lists only the days it loads and
+        its listing does not grow with the history kept. The folders are listed on a few threads
+        at once: with many sellers and marketplaces, requests, not bytes, take the time.
         """
         client = self.client()
+        with ThreadPoolExecutor(LIST_THREADS) as pool:
+            sellers = self._common_prefixes(client, f"{self.resolved_prefix()}{export}/")
+            markets = [m for found in pool.map(lambda s: self._common_prefixes(client, s), sellers) for m in found]
+            parts = list(pool.map(lambda m: self._list_days(client, export, m, first_day, last_day), markets))
+        return Listing([o for objects, _ in parts for o in objects], [i for _, invalid in parts for i in invalid])
+
+    def _list_days(
+        self, client, export: str, market_prefix: str, first_day: date, last_day: date
+    ) -> tuple[list[ExportObject], list[str]]:
+        """The files of [first_day, last_day] under one seller's marketplace folder, and keys not read."""
         prefix = self.resolved_prefix()
         bucket = self.resolved_bucket()
         objects: list[ExportObject] = []
         invalid: list[str] = []
-        for seller_prefix in self._common_prefixes(client, f"{prefix}{export}/"):
-            for market_prefix in self._common_prefixes(client, seller_prefix):
+        try:
+            probe = parse_key(f"{market_prefix}dt={first_day.isoformat()}/probe", prefix)
+        except InvalidKey:
+            # An unknown marketplace id or a seller id outside the layout: every key of the
+            # range under it is named, none skipped in silence.
+            return [], self._unreadable_keys(client, bucket, prefix, market_prefix, first_day, last_day)
+        start = day_prefix(prefix, export, probe.seller_id, probe.marketplace_id)
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=start, StartAfter=f"{start}{first_day.isoformat()}"
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
                 try:
-                    probe = parse_key(f"{market_prefix}dt={first_day.isoformat()}/probe", prefix)
-                except InvalidKey:
-                    # An unknown marketplace id or a seller id outside the layout: every key of the
-                    # range under it is named, none skipped in silence.
-                    invalid += self._unreadable_keys(client, bucket, prefix, market_prefix, first_day, last_day)
+                    key = parse_key(item["Key"], prefix)
+                except InvalidKey as exc:
+                    invalid.append(str(exc))
                     continue
-                start = day_prefix(prefix, export, probe.seller_id, probe.marketplace_id)
-                pages = client.get_paginator("list_objects_v2").paginate(
-                    Bucket=bucket, Prefix=start, StartAfter=f"{start}{first_day.isoformat()}"
-                )
-                for page in pages:
-                    done = False
-                    for item in page.get("Contents", []):
-                        try:
-                            key = parse_key(item["Key"], prefix)
-                        except InvalidKey as exc:
-                            invalid.append(str(exc))
-                            continue
-                        if key.dt > last_day:
-                            done = True
-                            break
-                        if key.dt >= first_day:
-                            objects.append(ExportObject(key, item["ETag"].strip('"'), item["Size"]))
-                    if done:
-                        break
-        return Listing(objects, invalid)
+                if key.dt > last_day:
+                    return objects, invalid
+                if key.dt >= first_day:
+                    objects.append(ExportObject(key, item["ETag"].strip('"'), item["Size"]))
+        return objects, invalid
 
     @staticmethod
     def _unreadable_keys(client, bucket: str, prefix: str, folder: str, first_day: date, last_day: date) -> list[str]:

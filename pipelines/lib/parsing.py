@@ -6,21 +6,26 @@ header matching (trimmed, case-insensitive, any order, extra columns dropped), f
 typed parsing (timestamps with offsets to naive UTC, marketplace date formats, numbers) and the
 Pandera contract. A problem with the whole file raises `FileRejected`; a problem with a row keeps
 the row aside as a `Rejection` and the other rows still load.
+
+The reading is columnar (Polars): lines are split, counted, cut into fields and typed as whole
+columns, and the contracts run in Pandera's Polars backend. Typing reads the shapes exports have
+(ISO timestamps, plain numbers, the marketplace's short dates) with column expressions; the rare
+value of another shape (a bad file's) is judged by pandas' parsers, which the reader used before,
+so what loads and what is kept aside stays exactly what it was (tests/robustness/test_reader_regression.py).
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
-import re
+import sys
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
-import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.polars as pa
+import polars as pl
 
 from data_contracts import CONTRACTS, ContractColumn, contract_columns
 from data_contracts._base import DECIMAL, INTEGER, MARKETPLACE_DATE, TIMESTAMP
@@ -53,7 +58,7 @@ class Rejection:
 
 @dataclass
 class ParsedFile:
-    frame: pd.DataFrame  # contract columns, typed, plus `_line_number`
+    table: pl.DataFrame  # `_line_number`, then the contract columns, typed
     rows_read: int
     rejections: list[Rejection] = field(default_factory=list)
     encoding: str = "utf-8"
@@ -61,7 +66,30 @@ class ParsedFile:
 
     @property
     def rows_rejected(self) -> int:
-        return self.rows_read - len(self.frame)
+        return self.rows_read - self.table.height
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a pandas frame (timestamps datetime64[us], integers Int64), for readers that want one."""
+        return to_pandas(self.table)
+
+
+def to_pandas(table: pl.DataFrame) -> pd.DataFrame:
+    """A Polars frame as pandas without pyarrow: nulls become NaN, NaT, <NA> or None by column type."""
+    columns = {}
+    for name, dtype in table.schema.items():
+        series = table[name]
+        if dtype == pl.Datetime("us"):
+            columns[name] = pd.Series(series.to_numpy(), dtype="datetime64[us]")
+        elif dtype == pl.Int64:
+            columns[name] = pd.Series(series.to_list(), dtype="Int64")
+        elif dtype == pl.Float64:
+            columns[name] = pd.Series(series.to_numpy(), dtype="float64")
+        elif dtype in (pl.Int32, pl.Int16):
+            columns[name] = pd.Series(series.to_numpy(), dtype=str(dtype).lower())
+        else:
+            columns[name] = pd.Series(series.to_list(), dtype="object")
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.height))
 
 
 def decompress(key: ExportKey, body: bytes, warnings: list[str]) -> bytes:
@@ -112,33 +140,19 @@ def match_header(header: list[str], columns: list[ContractColumn]) -> tuple[dict
     return found, missing
 
 
-def _to_timestamp(values: pd.Series) -> pd.Series:
-    # format="ISO8601" accepts offsets and Z; utc=True converts them, and reads a bare time as UTC.
-    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
-    return parsed.dt.tz_convert(None).astype("datetime64[us]")
-
-
-def _to_marketplace_date(values: pd.Series, marketplace_ids: pd.Series) -> pd.Series:
-    """Each value in the short date format of its own file's marketplace."""
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    for marketplace_id, rows in values.groupby(marketplace_ids, sort=False):
-        fmt = MARKETPLACES[marketplace_id].feedback_date_format
-        out.loc[rows.index] = pd.to_datetime(rows, format=fmt, errors="coerce").astype("datetime64[us]")
-    return out
-
-
-def _to_integer(values: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
-    whole = numbers.where(numbers.isna() | (numbers == numbers.round()))
-    return whole.astype("Int64")
-
-
 _EXPECTED = {
     TIMESTAMP: "an ISO-8601 timestamp",
     MARKETPLACE_DATE: "a date in the marketplace's format",
     INTEGER: "a whole number",
     DECIMAL: "a number",
 }
+_DTYPE = {TIMESTAMP: pl.Datetime("us"), MARKETPLACE_DATE: pl.Datetime("us"), INTEGER: pl.Int64, DECIMAL: pl.Float64}
+
+# What Python's str.strip() strips (str.isspace): a field's edge spaces, and what makes a line blank.
+_SPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+_SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE) + "]"
+# A field with a space at an edge somewhere in the file: only then is every field stripped (it costs).
+_EDGE_SPACE = f"(?:^|\t){_SPACE_CLASS}|{_SPACE_CLASS}(?:\t|$)"
 
 
 @dataclass
@@ -146,35 +160,38 @@ class TextFile:
     """A file read and split into the contract's columns, still as text: the first phase of a read."""
 
     key: ExportKey
-    text: pd.DataFrame  # one object column per contract column, None for empty
-    lines: list[int]  # physical line of each row of `text`
+    text: pl.DataFrame  # one String column per contract column, null for empty
+    lines: pl.Series  # physical line of each row of `text`
     rows_read: int
     rejections: list[Rejection]
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
 
 
-_EDGE_SPACE = re.compile(r"(^|\t)\s|\s(\t|$)", re.MULTILINE)
-
-
-def _text_frame(columns: list[ContractColumn], values: dict[str, list], dtype: str = "object") -> pd.DataFrame:
-    n = len(next(iter(values.values()))) if values else 0
-    return pd.DataFrame({c.name: pd.Series(values.get(c.name, [None] * n), dtype=dtype) for c in columns})
+def _empty_text(columns: list[ContractColumn]) -> pl.DataFrame:
+    return pl.DataFrame(schema={c.name: pl.String for c in columns})
 
 
 def _read_tsv(key: ExportKey, text: str, columns: list[ContractColumn]) -> TextFile:
-    """Split lines in Python (for line numbers and field counts), fields with pandas' C reader (for speed).
+    """Split lines, count fields and cut them into columns, all as column operations.
 
-    Flat files are not quoted: a quote is an ordinary character. Blank lines are not rows.
+    Flat files are not quoted: a quote is an ordinary character. Rows end at LF only (a CR before it
+    is dropped; a lone CR, as pasted titles carry, stays inside its field). Blank lines are not rows.
     """
-    numbered = [(n, line.removesuffix("\r")) for n, line in enumerate(text.split("\n"), start=1)]
-    numbered = [(n, line) for n, line in numbered if line.strip()]
-    if not numbered:
+    lines = (
+        pl.DataFrame({"line": [text]})
+        .select(pl.col("line").str.split("\n"))
+        .explode("line")
+        .with_row_index("number", offset=1)
+        .with_columns(pl.col("line").str.strip_suffix("\r"))
+        .filter(pl.col("line").str.strip_chars(_SPACE) != "")
+    )
+    if lines.height == 0:
         raise FileRejected(key.key, "empty_file", "the file is empty (no header row)")
-    header_line, header_text = numbered[0]
+    header_line, header_text = lines.row(0)
     header = header_text.split("\t")
     found, missing = match_header(header, columns)
-    data = numbered[1:]
+    data = lines.slice(1)
     if missing:
         more = f" (and {', '.join(missing[1:])})" if missing[1:] else ""
         raise FileRejected(
@@ -182,63 +199,36 @@ def _read_tsv(key: ExportKey, text: str, columns: list[ContractColumn]) -> TextF
             "required_column",
             f"line {header_line}: missing required column {missing[0]!r}{more} in the header",
             column=missing[0],
-            rows_read=len(data),
+            rows_read=data.height,
         )
     width = len(header)
-    rejections: list[Rejection] = []
-    lines: list[int] = []
-    kept: list[str] = []
-    for number, line in data:
-        tabs = line.count("\t")
-        if tabs == width - 1:
-            lines.append(number)
-            kept.append(line)
-        else:
-            rejections.append(
-                Rejection(
-                    number,
-                    None,
-                    "field_count",
-                    str(tabs + 1),
-                    f"the line has {tabs + 1} fields, the header has {width}",
-                )
-            )
-    values: dict[str, pd.Series] = {}
-    if kept:
-        joined = "\n".join(kept)
-        # Stripping is per value in Python: only pay for it when some field has edge spaces.
-        padded = _EDGE_SPACE.search(joined) is not None
-        positions = sorted(set(found.values()))
-        fields = pd.read_csv(
-            io.StringIO(joined),
-            sep="\t",
-            header=None,
-            names=range(width),
-            usecols=positions,
-            dtype="str",
-            quoting=csv.QUOTE_NONE,
-            na_filter=False,
-            keep_default_na=False,
-            # Rows end at LF only, as the lines above were split: a lone CR (pasted titles carry
-            # them) stays inside its field instead of starting a row the line list does not have.
-            lineterminator="\n",
-            skip_blank_lines=False,
-            engine="c",
-        )
-        if len(fields) != len(kept):
-            raise FileRejected(
-                key.key,
-                "field_split",
-                f"the {len(kept)} data lines split into {len(fields)} rows (a control character in a field?)",
-                rows_read=len(data),
-            )
-        for name, position in found.items():
-            column = fields[position].str.strip() if padded else fields[position]
-            values[name] = column.where(column != "", None)
-    frame = pd.DataFrame(
-        {c.name: values[c.name] if c.name in values else pd.Series([None] * len(kept), dtype="str") for c in columns}
+    data = data.with_columns(tabs=pl.col("line").str.count_matches("\t", literal=True))
+    wrong = data.filter(pl.col("tabs") != width - 1)
+    rejections = [
+        Rejection(number, None, "field_count", str(tabs + 1), f"the line has {tabs + 1} fields, the header has {width}")
+        for number, tabs in zip(wrong["number"].to_list(), wrong["tabs"].to_list(), strict=True)
+    ]
+    kept = data.filter(pl.col("tabs") == width - 1) if wrong.height else data
+    fields = kept.select(pl.col("line").str.split_exact("\t", width - 1)).unnest("line")
+    padded = kept["line"].str.contains(_EDGE_SPACE).any()
+    frame = fields.select(
+        (
+            (
+                pl.col(f"field_{found[c.name]}").str.strip_chars(_SPACE) if padded else pl.col(f"field_{found[c.name]}")
+            ).replace("", None)
+            if c.name in found
+            else pl.lit(None, dtype=pl.String)
+        ).alias(c.name)
+        for c in columns
     )
-    return TextFile(key, frame, lines, len(data), rejections)
+    return TextFile(key, frame, kept["number"].cast(pl.Int64), data.height, rejections)
+
+
+def _json_text(value) -> str | None:
+    """A JSON scalar as the text a flat file would hold (numbers as Python writes them)."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
 
 
 def _read_json(key: ExportKey, text: str, columns: list[ContractColumn]) -> TextFile:
@@ -252,11 +242,13 @@ def _read_json(key: ExportKey, text: str, columns: list[ContractColumn]) -> Text
         records, warnings = flatten_account_health(document)
     except ValueError as exc:
         raise FileRejected(key.key, "json_shape", str(exc)) from exc
-    values = {c.name: [r.get(c.name) for r in records] for c in columns}
-    # A JSON document has no rows of its own: the flattened records are numbered 1..n.
-    return TextFile(
-        key, _text_frame(columns, values), list(range(1, len(records) + 1)), len(records), [], warnings=warnings
+    frame = pl.DataFrame(
+        {c.name: [_json_text(r.get(c.name)) for r in records] for c in columns},
+        schema={c.name: pl.String for c in columns},
     )
+    # A JSON document has no rows of its own: the flattened records are numbered 1..n.
+    lines = pl.Series("number", range(1, len(records) + 1), dtype=pl.Int64)
+    return TextFile(key, frame, lines, len(records), [], warnings=warnings)
 
 
 def read_file(key: ExportKey, body: bytes) -> TextFile:
@@ -273,52 +265,168 @@ def read_file(key: ExportKey, body: bytes) -> TextFile:
     return text_file
 
 
-def _typed(text: pd.DataFrame, columns: list[ContractColumn]) -> tuple[pd.DataFrame, list]:
+# The shapes typed by column expressions. Digits are ASCII ([0-9], not \d, which is any script's);
+# years 1900-2199 and at most 6 decimals of a second stay well inside pandas' nanosecond range, so
+# these shapes parse exactly as pandas parses them. Any other non-empty value goes to `_by_pandas`.
+_ISO = (
+    r"^((?:19|20|21)[0-9]{2})-([0-9]{2})-([0-9]{2})"
+    r"(?:[T ]([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:\.([0-9]{1,6}))?)?"
+    r"(Z|[+-](?:0[0-9]|1[0-4]):?[0-5][0-9])?)?$"
+)
+_INTEGER = r"^[+-]?[0-9]{1,15}$"
+_NUMBER = r"^[+-]?(?:[0-9]{1,15}(?:\.[0-9]*)?|\.[0-9]{1,15})$"
+# The regular expressions of Python's strptime (pandas uses the same) for the feedback date formats.
+_STRPTIME = {"%m": "(1[0-2]|0[1-9]|[1-9])", "%d": "(3[01]|[12][0-9]|0[1-9]|[1-9]| [1-9])", "%y": "([0-9]{2})"}
+
+
+def _iso_timestamp(text: pl.Expr) -> pl.Expr:
+    parts = text.str.extract_groups(_ISO)
+    part = parts.struct.field
+    day = pl.concat_str(part("1"), part("2"), part("3"), separator="-").str.to_date("%Y-%m-%d", strict=False)
+    micros = part("7").str.pad_end(6, "0").cast(pl.Int64).fill_null(0)
+    seconds = (
+        part("4").cast(pl.Int64).fill_null(0) * 3600
+        + part("5").cast(pl.Int64).fill_null(0) * 60
+        + part("6").cast(pl.Int64).fill_null(0)
+    )
+    offset = part("8").replace("Z", "+00:00").str.replace(":", "")
+    offset_minutes = (offset.str.slice(1, 2).cast(pl.Int64) * 60 + offset.str.slice(3, 2).cast(pl.Int64)).fill_null(
+        0
+    ) * pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
+    local = day.cast(pl.Datetime("us")) + pl.duration(seconds=seconds, microseconds=micros)
+    return local - pl.duration(minutes=offset_minutes)
+
+
+def _marketplace_date(text: pl.Expr, fmt: str) -> pl.Expr:
+    """`fmt` (e.g. %d.%m.%y) read as Python's strptime reads it: two-digit years 69-99 are 19xx."""
+    order = [fmt[i + 1] for i in range(len(fmt)) if fmt[i] == "%"]
+    parts = text.str.extract_groups(_date_pattern(fmt))
+    value = {name: parts.struct.field(str(n)).str.strip_chars(" ").cast(pl.Int64) for n, name in enumerate(order, 1)}
+    year = pl.when(value["y"] <= 68).then(value["y"] + 2000).otherwise(value["y"] + 1900)
+    iso = pl.format(
+        "{}-{}-{}",
+        year,
+        value["m"].cast(pl.String).str.zfill(2),
+        value["d"].cast(pl.String).str.zfill(2),
+    )
+    return iso.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
+
+
+def _by_pandas(values: list[str], kind: str, fmt: str | None) -> list:
+    """Values of an unusual shape, typed by pandas' parsers as before; None where they do not parse."""
+    series = pd.Series(values, dtype="object")
+    if kind == TIMESTAMP:
+        parsed = pd.to_datetime(series, format="ISO8601", utc=True, errors="coerce")
+        parsed = parsed.dt.tz_convert(None).astype("datetime64[us]")
+    elif kind == MARKETPLACE_DATE:
+        parsed = pd.to_datetime(series, format=fmt, errors="coerce").astype("datetime64[us]")
+    else:
+        parsed = pd.to_numeric(series, errors="coerce")
+        if kind == INTEGER:
+            whole = parsed.where(parsed.isna() | (parsed == parsed.round()))
+            parsed = whole.astype("Int64")
+        else:
+            parsed = parsed.astype("float64")
+    out = []
+    for value in parsed.tolist():
+        if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value):
+            out.append(None)
+        elif isinstance(value, pd.Timestamp):
+            out.append(value.to_pydatetime())
+        else:
+            out.append(value)
+    return out
+
+
+def _type_column(text: pl.DataFrame, col: ContractColumn, formats: dict[str, str]) -> pl.Series:
+    """One column typed: column expressions for the usual shapes, `_by_pandas` for the rest."""
+    values = pl.col(col.name)
+    if col.parse == MARKETPLACE_DATE:
+        typed = pl.lit(None, dtype=pl.Datetime("us"))
+        usual = pl.lit(False)
+        for marketplace_id, fmt in formats.items():
+            mine = pl.col("_marketplace_id") == marketplace_id
+            typed = pl.when(mine).then(_marketplace_date(values, fmt)).otherwise(typed)
+            usual = pl.when(mine).then(values.str.contains(_date_pattern(fmt))).otherwise(usual)
+    else:
+        regex = {TIMESTAMP: _ISO, INTEGER: _INTEGER, DECIMAL: _NUMBER}[col.parse]
+        usual = values.str.contains(regex)
+        if col.parse == TIMESTAMP:
+            typed = pl.when(usual).then(_iso_timestamp(values))
+        else:
+            typed = pl.when(usual).then(values.cast(_DTYPE[col.parse], strict=False))
+    result = text.select(typed.alias(col.name), (values.is_not_null() & ~usual.fill_null(False)).alias("other"))
+    series = result[col.name].cast(_DTYPE[col.parse])
+    if result["other"].any():
+        at = result["other"].arg_true()
+        unusual = text[col.name].gather(at).to_list()
+        markets = text["_marketplace_id"].gather(at).to_list()
+        parsed: list = [None] * len(unusual)
+        for marketplace_id in set(markets):
+            mine = [i for i, m in enumerate(markets) if m == marketplace_id]
+            fmt = formats.get(marketplace_id)
+            for i, value in zip(mine, _by_pandas([unusual[i] for i in mine], col.parse, fmt), strict=True):
+                parsed[i] = value
+        series = series.scatter(at, pl.Series(parsed, dtype=_DTYPE[col.parse]))
+    return series
+
+
+def _date_pattern(fmt: str) -> str:
+    pattern = "^"
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            pattern += _STRPTIME[fmt[i : i + 2]]
+            i += 2
+        else:
+            pattern += "\\" + fmt[i] if not fmt[i].isalnum() else fmt[i]
+            i += 1
+    return pattern + "$"
+
+
+def _typed(text: pl.DataFrame, columns: list[ContractColumn], formats: dict[str, str]) -> tuple[pl.DataFrame, list]:
     """Parse every column by its kind; values that do not parse become failures (value kept)."""
-    out = {}
+    out = []
     failures = []
     for col in columns:
-        values = text[col.name]
-        if col.parse == TIMESTAMP:
-            parsed = _to_timestamp(values)
-        elif col.parse == MARKETPLACE_DATE:
-            parsed = _to_marketplace_date(values, text["_marketplace_id"])
-        elif col.parse == INTEGER:
-            parsed = _to_integer(values)
-        elif col.parse == DECIMAL:
-            parsed = pd.to_numeric(values, errors="coerce").astype("float64")
-        else:
-            out[col.name] = values
+        if col.parse not in _DTYPE:
+            out.append(text[col.name])
             continue
-        bad = values.notna() & parsed.isna()
-        for idx in values.index[bad]:
-            failures.append((idx, col, f"parse_{col.parse}", str(values[idx]), f"is not {_EXPECTED[col.parse]}"))
-        out[col.name] = parsed
-    return pd.DataFrame(out, index=text.index), failures
+        typed = _type_column(text, col, formats)
+        bad = (text[col.name].is_not_null() & typed.is_null()).arg_true()
+        for idx, value in zip(bad.to_list(), text[col.name].gather(bad).to_list(), strict=True):
+            failures.append((idx, col, f"parse_{col.parse}", value, f"is not {_EXPECTED[col.parse]}"))
+        out.append(typed)
+    return pl.DataFrame(out), failures
 
 
-def _contract_failures(frame: pd.DataFrame, export: str, columns: list[ContractColumn]) -> list:
-    """Run the Pandera contract; (row index, column, check, value, message) per failing cell."""
+def _value_text(value) -> str | None:
+    """A typed value as the rejection's text (as pandas printed it: 5, 5.0, 2026-03-04 10:00:00)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return str(pd.Timestamp(value))
+    return str(value)
+
+
+def _contract_failures(frame: pl.DataFrame, rows: pl.Series, export: str, columns: list[ContractColumn]) -> list:
+    """Run the Pandera contract; (row, column, check, value, message) per failing cell."""
     by_name = {c.name: c for c in columns}
-    if frame.empty:
-        return []  # nothing to check, and an empty text column has no type to check
+    if frame.height == 0:
+        return []  # nothing to check
     try:
         CONTRACTS[export].validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         failures = []
-        for case in exc.failure_cases.itertuples(index=False):
-            if pd.isna(case.index):
+        for case in exc.failure_cases.iter_rows(named=True):
+            if case["index"] is None:
                 # A column-level failure (its type) cannot be pinned on a row: a bug in reading, not data.
-                raise RuntimeError(f"contract {export}: column {case.column} fails {case.check}") from exc
-            value = None if pd.isna(case.failure_case) else str(case.failure_case)
+                raise RuntimeError(f"contract {export}: column {case['column']} fails {case['check']}") from exc
+            index = case["index"]
+            value = _value_text(frame[case["column"]][index]) if case["column"] in frame.columns else None
+            check = str(case["check"])
             failures.append(
-                (
-                    int(case.index),
-                    by_name.get(case.column),
-                    str(case.check),
-                    value,
-                    f"fails the contract check {case.check}",
-                )
+                (rows[index], by_name.get(case["column"]), check, value, f"fails the contract check {check}")
             )
         return failures
     return []
@@ -332,7 +440,7 @@ def check_files(export: str, files: list[TextFile]) -> list[ParsedFile]:
     columns = contract_columns(CONTRACTS[export])
     results = [
         ParsedFile(
-            frame=pd.DataFrame(),
+            table=pl.DataFrame(),
             rows_read=f.rows_read,
             rejections=list(f.rejections),
             encoding=f.encoding,
@@ -340,25 +448,34 @@ def check_files(export: str, files: list[TextFile]) -> list[ParsedFile]:
         )
         for f in files
     ]
-    text = pd.concat([f.text for f in files], ignore_index=True) if files else _text_frame(columns, {})
-    file_of = np.repeat(np.arange(len(files)), [len(f.text) for f in files])
-    line_of = np.concatenate([np.asarray(f.lines, dtype="int64") for f in files]) if files else np.array([])
-    text["_marketplace_id"] = [files[i].key.marketplace_id for i in file_of]
+    if files:
+        text = pl.concat([f.text for f in files], how="vertical")
+        file_of = pl.Series("_file", [i for i, f in enumerate(files) for _ in range(f.text.height)], dtype=pl.Int32)
+        line_of = pl.concat([f.lines.cast(pl.Int64) for f in files])
+    else:
+        text, file_of, line_of = _empty_text(columns), pl.Series("_file", [], pl.Int32), pl.Series([], dtype=pl.Int64)
+    markets = [f.key.marketplace_id for f in files]
+    text = text.with_columns(_marketplace_id=pl.Series([markets[i] for i in file_of.to_list()], dtype=pl.String))
+    formats = {m: MARKETPLACES[m].feedback_date_format for m in set(markets)}
 
-    typed, failures = _typed(text, columns)
+    typed, failures = _typed(text, columns, formats)
     failed = {idx for idx, *_ in failures}
-    failures += _contract_failures(typed.drop(index=list(failed)), export, columns)
-    for idx, col, check, value, message in sorted(failures, key=lambda f: (f[0], f[1].name if f[1] else "")):
+    rows = pl.Series("_row", range(typed.height), dtype=pl.Int64)
+    keep = ~rows.is_in(list(failed)) if failed else pl.Series([True] * typed.height, dtype=pl.Boolean)
+    failures += _contract_failures(typed.filter(keep), rows.filter(keep), export, columns)
+    for idx, col, check, value, message in failures:
         header = col.header if col else None
         results[file_of[idx]].rejections.append(
             Rejection(int(line_of[idx]), header, check, value, f"{value!r} {message}")
         )
     failed |= {idx for idx, *_ in failures}
-    good = typed.drop(index=list(failed))
-    good.insert(0, "_line_number", line_of[good.index].astype("int32"))
-    good_file = file_of[good.index]
+    keep = ~rows.is_in(list(failed)) if failed else pl.Series([True] * typed.height, dtype=pl.Boolean)
+    good = typed.with_columns(_line_number=line_of.cast(pl.Int32), _file=file_of).filter(keep)
+    good = good.select("_line_number", *[c.name for c in columns], "_file")
+    by_file = good.partition_by("_file", as_dict=True, include_key=False, maintain_order=True)
+    empty = good.clear().drop("_file")
     for i, result in enumerate(results):
-        result.frame = good[good_file == i].reset_index(drop=True)
+        result.table = by_file.get((i,), empty)
         result.rejections.sort(key=lambda r: (r.line_number or 0, r.column or ""))
     return results
 

@@ -7,9 +7,12 @@ from tests.conftest import REPO
 
 
 def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
-    args = f"--days 4 --orders-per-day 10 --short-days 2 --repeats 1 --no-double --out {tmp_path}"
+    args = (
+        f"--days 4 --orders-per-day 10 --short-days 2 --repeats 1 --no-double --out {tmp_path} "
+        "--ms-sellers 2 --ms-days 3 --ms-orders-per-day 5"
+    )
     done = subprocess.run(
-        ["make", "-s", "bench", f"BENCH_ARGS={args}"], cwd=REPO, capture_output=True, text=True, timeout=900
+        ["make", "-s", "bench", f"BENCH_ARGS={args}"], cwd=REPO, capture_output=True, text=True, timeout=1800
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for line in (
@@ -22,6 +25,9 @@ def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
         "backfill / floor",
         "nightly / backfill",
         "peak memory of the backfill",
+        "many sellers: 2 sellers x 2 marketplaces, 3 days",
+        "where a night went",
+        "night / one large seller's night",
     ):
         assert line in done.stdout
     (written,) = tmp_path.glob("bench-*.json")
@@ -34,3 +40,11 @@ def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
     assert figures["nightly"]["runs"] == 1 and figures["nightly"]["dbt_startup_seconds"] > 0
     assert set(figures["nightly"]["phases"]) == {"startup_and_ingest", "dbt", "alerts_and_publish"}
     assert set(figures["ratios"]) >= {"backfill / floor", "nightly / backfill", "nightly / nightly short history"}
+    # the many-sellers scenario: 2 sellers x 2 marketplaces, three nights, each night's stages timed
+    many = figures["many_sellers"]
+    assert (many["sellers"], many["marketplaces"], many["days"]) == (2, 2, 3)
+    assert many["files"] > 2 * 2 * 3 and many["backfill"]["seconds"] > 0 and many["nightly"]["runs"] == 3
+    assert many["nightly"]["breakdown"]["dbt"] > 0 and many["nightly"]["breakdown"]["listing"] > 0
+    assert {"startup", "listing", "download_wait", "read_and_check", "store", "alerts", "notify_and_publish"} <= set(
+        many["nightly"]["breakdown"]
+    )

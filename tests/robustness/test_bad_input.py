@@ -660,7 +660,7 @@ def test_an_unforeseen_failure_inside_one_file_rejects_that_file_only(stage, buc
     real = getattr(loader, stage)
 
     def poisoned(*args):
-        bodies = [args[1]] if stage == "read_file" else [f.text.to_csv() for f in args[1]]
+        bodies = [args[1]] if stage == "read_file" else [f.text.write_csv() for f in args[1]]
         if any(b"POISON" in b if isinstance(b, bytes) else "POISON" in b for b in bodies):
             raise IndexError("index 225 is out of bounds for axis 0 with size 225")
         return real(*args)

@@ -1,20 +1,23 @@
 """Loading one export over a range of days from S3 into its raw table, in one transaction.
 
 The range's rows are replaced as a whole: rows of files uploaded again, or deleted, since the last
-load go, so a re-run never double counts. Files download on a few threads while the main thread
-parses and checks them, a bounded number at a time, so memory does not grow with the range.
+load go, so a re-run never double counts. Download, reading and checking, and storing overlap in
+a pipeline of batches (files download on a few threads, a batch is read and checked on another
+while the previous one is stored), at most three batches at a time, so memory does not grow with
+the range.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
-import pandas as pd
+import polars as pl
 
 from pipelines.lib.layout import ExportKey
 from pipelines.lib.parsing import FileRejected, ParsedFile, TextFile, check_files, read_file
@@ -22,7 +25,7 @@ from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
 from pipelines.resources import ExportObject, S3Exports
 
 DOWNLOAD_THREADS = 8
-# Files in flight at once: bounds memory (a batch's rows are held as pandas frames until they are
+# Files in flight at once: bounds memory (a batch's rows are held as Polars frames until they are
 # inserted), keeps the download threads busy. 64 files of 10,000 order rows took 2.5 GB; a
 # batch stops at 64 files or about 32 MB of text, whichever comes first.
 BATCH_FILES = 64
@@ -43,6 +46,17 @@ class IngestSummary:
     windows_1252_files: int = 0
     problems: list[str] = field(default_factory=list)  # one line per rejected file or warning
     invalid_keys: list[str] = field(default_factory=list)
+    # Where the time went (s): the stages overlap, so their sum can exceed the wall time.
+    seconds: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(("listing", "download_wait", "read_and_check", "store", "commit"), 0.0)
+    )
+
+    def timing_line(self) -> str:
+        s = self.seconds
+        return (
+            f"{self.export}: seconds: listing {s['listing']:.2f}, waiting for downloads {s['download_wait']:.2f}, "
+            f"reading and checking {s['read_and_check']:.2f}, storing {s['store']:.2f}, committing {s['commit']:.2f}"
+        )
 
     @property
     def reconciles(self) -> bool:
@@ -55,7 +69,7 @@ def _file_row(obj: ExportObject, etag: str, parsed: ParsedFile | None, error: Fi
         status, read, loaded, rejected, message = "REJECTED", error.rows_read, 0, error.rows_read, str(error)
         encoding = "unknown"
     else:
-        read, loaded, rejected = parsed.rows_read, len(parsed.frame), parsed.rows_rejected
+        read, loaded, rejected = parsed.rows_read, parsed.table.height, parsed.rows_rejected
         status = "LOADED_WITH_REJECTS" if rejected else "LOADED"
         message = "; ".join(parsed.warnings) or None
         encoding = parsed.encoding
@@ -97,15 +111,25 @@ def _rejected_rows(obj: ExportObject, etag: str, parsed: ParsedFile | None, erro
     ]
 
 
-def _with_lineage(key: ExportKey, etag: str, frame: pd.DataFrame, now: datetime) -> pd.DataFrame:
-    frame = frame.copy()
-    frame.insert(0, "seller_id", key.seller_id)
-    frame.insert(1, "marketplace_id", key.marketplace_id)
-    frame.insert(2, "dt", pd.Timestamp(key.dt))
-    frame.insert(3, "_source_key", key.key)
-    frame.insert(4, "_etag", etag)
-    frame["_loaded_at"] = pd.Timestamp(now)
-    return frame
+def _with_lineage(key: ExportKey, etag: str, frame: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    return frame.with_columns(
+        seller_id=pl.lit(key.seller_id),
+        marketplace_id=pl.lit(key.marketplace_id),
+        dt=pl.lit(key.dt, dtype=pl.Date),
+        _source_key=pl.lit(key.key),
+        _etag=pl.lit(etag),
+        _loaded_at=pl.lit(now, dtype=pl.Datetime("us")),
+    )
+
+
+class _ArrowStream:
+    """A Polars frame as an Arrow C stream, which DuckDB scans without pyarrow."""
+
+    def __init__(self, frame: pl.DataFrame):
+        self.frame = frame
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self.frame.__arrow_c_stream__(requested_schema)
 
 
 def ingest_export(
@@ -120,8 +144,10 @@ def ingest_export(
 ) -> IngestSummary:
     """Replace the rows of `export` for [first_day, last_day] with what the bucket holds now."""
     log = log or logging.getLogger(__name__)
+    started = time.monotonic()
     listing = s3.list_export(export, first_day, last_day)
     summary = IngestSummary(export, first_day, last_day, invalid_keys=listing.invalid_keys)
+    summary.seconds["listing"] = time.monotonic() - started
     for message in listing.invalid_keys:
         log.error("key not read: %s", message)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -136,24 +162,21 @@ def ingest_export(
     try:
         objects = listing.objects
         batches = _batches(objects)
-        with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool:
-            # The next batch downloads while this one is parsed and loaded.
-            pending = [pool.submit(s3.get, client, o.key.key) for o in batches[0]] if batches else []
-            done = 0
-            for i, batch in enumerate(batches):
-                bodies = [f.result() for f in pending]
-                if i + 1 < len(batches):
-                    pending = [pool.submit(s3.get, client, o.key.key) for o in batches[i + 1]]
-                _load_batch(con, loading, batch, bodies, summary, now, log)
-                before, done = done, done + len(batch)
-                if done // progress_every != before // progress_every or done == len(objects):
-                    line = (
-                        f"{export}: {done}/{len(objects)} files, {summary.rows_loaded:,} rows loaded, "
-                        f"{summary.rows_rejected:,} rejected"
-                    )
-                    log.info(line)
-                    if on_progress:
-                        on_progress(line)
+        done = 0
+        for batch, outcomes in _checked_batches(export, batches, s3, client, summary.seconds):
+            started = time.monotonic()
+            _store_batch(con, loading, outcomes, summary, now, log)
+            summary.seconds["store"] += time.monotonic() - started
+            before, done = done, done + len(batch)
+            if done // progress_every != before // progress_every or done == len(objects):
+                line = (
+                    f"{export}: {done}/{len(objects)} files, {summary.rows_loaded:,} rows loaded, "
+                    f"{summary.rows_rejected:,} rejected"
+                )
+                log.info(line)
+                if on_progress:
+                    on_progress(line)
+        started = time.monotonic()
         con.execute("begin transaction")
         try:
             _record_restatement(con, export, first_day, last_day, listing.objects, now)
@@ -176,12 +199,14 @@ def ingest_export(
             con.execute(f"insert into {RAW_SCHEMA}.ingested_files by name select * from {loading['files']}")
             con.execute(f"insert into {RAW_SCHEMA}.rejected_rows by name select * from {loading['rejected']}")
             con.execute("commit")
+            summary.seconds["commit"] = time.monotonic() - started
         except BaseException:
             con.execute("rollback")
             raise
     finally:
         for name in loading.values():
             con.execute(f"drop table if exists {name}")
+    log.info(summary.timing_line())
     return summary
 
 
@@ -273,16 +298,55 @@ def _check_batch(export: str, read_ok: list[tuple[ExportObject, str, TextFile]])
         return outcomes
 
 
-def _load_batch(con, loading: dict[str, str], batch, bodies, summary: IngestSummary, now, log) -> None:
+def _checked_batches(
+    export: str, batches: list[list[ExportObject]], s3: S3Exports, client, seconds: dict[str, float]
+) -> Iterator:
+    """(batch, outcomes) in order, as a pipeline: while the caller stores batch i, batch i + 1 is read
+    and checked on a thread of its own and batch i + 2 downloads, so at most three batches are in
+    memory at once. Polars and DuckDB release the GIL, so the three stages run side by side.
+    """
+    downloads: dict[int, list[Future]] = {}
+    with ThreadPoolExecutor(DOWNLOAD_THREADS) as pool, ThreadPoolExecutor(1) as checker:
+
+        def download(j: int) -> None:
+            if j < len(batches) and j not in downloads:
+                downloads[j] = [pool.submit(s3.get, client, o.key.key) for o in batches[j]]
+
+        def check(j: int) -> Future:
+            download(j)
+            return checker.submit(_read_and_check, export, batches[j], downloads.pop(j), seconds)
+
+        checking = check(0) if batches else None
+        download(1)
+        for i, batch in enumerate(batches):
+            outcomes = checking.result()
+            if i + 1 < len(batches):
+                checking = check(i + 1)
+                download(i + 2)
+            yield batch, outcomes
+
+
+def _read_and_check(export: str, batch: list[ExportObject], downloads: list[Future], seconds: dict) -> list:
+    """Each file of the batch with its outcome: (object, ETag, ParsedFile or None, FileRejected or None)."""
     read_ok: list[tuple[ExportObject, str, TextFile]] = []
     outcomes: list[tuple[ExportObject, str, ParsedFile | None, FileRejected | None]] = []
-    for obj, (body, etag) in zip(batch, bodies, strict=True):
+    for obj, download in zip(batch, downloads, strict=True):
+        waited = time.monotonic()
+        body, etag = download.result()
+        started = time.monotonic()
+        seconds["download_wait"] += started - waited
         try:
             read_ok.append((obj, etag, _read_one(obj, body)))
         except FileRejected as exc:
             outcomes.append((obj, etag, None, exc))
-    outcomes += _check_batch(summary.export, read_ok)
+        seconds["read_and_check"] += time.monotonic() - started
+    started = time.monotonic()
+    outcomes += _check_batch(export, read_ok)
+    seconds["read_and_check"] += time.monotonic() - started
+    return outcomes
 
+
+def _store_batch(con, loading: dict[str, str], outcomes: list, summary: IngestSummary, now, log) -> None:
     frames, file_rows, rejected = [], [], []
     for obj, etag, parsed, error in sorted(outcomes, key=lambda o: o[0].key.key):
         summary.files += 1
@@ -294,7 +358,7 @@ def _load_batch(con, loading: dict[str, str], batch, bodies, summary: IngestSumm
             log.error("file rejected: %s", error)
         else:
             summary.rows_read += parsed.rows_read
-            summary.rows_loaded += len(parsed.frame)
+            summary.rows_loaded += parsed.table.height
             summary.rows_rejected += parsed.rows_rejected
             summary.windows_1252_files += parsed.encoding != "utf-8"
             for warning in parsed.warnings:
@@ -310,12 +374,12 @@ def _load_batch(con, loading: dict[str, str], batch, bodies, summary: IngestSumm
                     first.column,
                     first.message,
                 )
-            if len(parsed.frame):
-                frames.append(_with_lineage(obj.key, etag, parsed.frame, now))
+            if parsed.table.height:
+                frames.append(_with_lineage(obj.key, etag, parsed.table, now))
         file_rows.append(_file_row(obj, etag, parsed, error, now))
         rejected += _rejected_rows(obj, etag, parsed, error, now)
     if frames:
-        con.register("batch_frame", pd.concat(frames, ignore_index=True))
+        con.register("batch_frame", _ArrowStream(pl.concat(frames, how="vertical")))
         con.execute(f"insert into {loading['rows']} by name select * from batch_frame")
         con.unregister("batch_frame")
     con.executemany(f"insert into {loading['files']} values ({', '.join(['?'] * 14)})", file_rows)
