@@ -9,6 +9,10 @@ process (as cron runs it), a real DuckDB file. Prints a table and writes the fig
 
 Plain `make bench` runs both scenarios: one large seller-marketplace, then many small ones
 (50 sellers x 2 marketplaces, 90 days, 100 orders a day each, three nights).
+
+With the Spark extra installed (`make install-spark`) and Java, it also runs the backfill's bucket
+through the Spark engine on a standalone cluster started on 127.0.0.1 (a master and two workers)
+and prints that row beside DuckDB's, phase by phase (figures, no target). `--no-spark` skips it.
 """
 
 from __future__ import annotations
@@ -272,7 +276,29 @@ def _floor_and_backfill(results: dict, bucket: str, last: date, warehouse: Path,
     )
 
 
-def run_benchmark(days: int, orders_per_day: int, short_days: int, repeats: int, double: bool, work: Path) -> dict:
+def spark_problem() -> str | None:
+    """Why the Spark row cannot run here (no extra, no Java), or None."""
+    from pipelines.lib.engine import java_problem, pyspark_problem
+
+    return pyspark_problem() or java_problem()
+
+
+def spark_backfill(bucket: str, first: date, last: date, work: Path) -> dict:
+    """The same backfill with SELLERHEALTH_ENGINE=spark on a fresh standalone cluster (master + 2 workers)."""
+    from pipelines.lib.spark_cluster import standalone_cluster
+
+    with standalone_cluster(work / "spark-cluster", workers=2) as cluster:
+        env = _env(bucket, work / "spark.duckdb")
+        env.update(
+            SELLERHEALTH_ENGINE="spark", SPARK_MASTER_URL=cluster.master_url, SELLERHEALTH_SPARK_DIR=str(work / "spark")
+        )
+        env.pop("SELLERHEALTH_RAW_PATH", None)
+        return timed_run(["run", "--start", first.isoformat(), "--end", last.isoformat()], env)
+
+
+def run_benchmark(
+    days: int, orders_per_day: int, short_days: int, repeats: int, double: bool, work: Path, spark: bool = True
+) -> dict:
     last = FIRST_DAY + timedelta(days=days - 1)
     night = last + timedelta(days=1)
     results: dict = {"days": days, "orders_per_day": orders_per_day, "machine_cores": os.cpu_count()}
@@ -301,6 +327,12 @@ def run_benchmark(days: int, orders_per_day: int, short_days: int, repeats: int,
             _env(short, short_warehouse),
         )
         results["nightly_short_history"] = _nights(short, short_warehouse, short_nights, night, repeats)
+
+        if spark and (problem := spark_problem()):
+            print(f"5. backfill on Spark: skipped ({problem})", flush=True)
+        elif spark:
+            print("5. backfill on Spark: the same bucket, a standalone cluster of 2 workers ...", flush=True)
+            results["backfill_spark"] = spark_backfill(year, FIRST_DAY, last, work)
 
         if double:
             print("6. backfill at twice the orders a day ...", flush=True)
@@ -391,6 +423,11 @@ def render(r: dict) -> str:
         f"  {'4. nightly, short history':<34} {r['nightly_short_history']['seconds']:>9.1f} "
         f"{r['nightly_short_history']['peak_rss_bytes'] / gib:>12.2f}",
     ]
+    if "backfill_spark" in r:
+        lines.append(
+            f"  {'5. backfill on Spark (2 workers)':<34} {r['backfill_spark']['seconds']:>9.1f} "
+            f"{r['backfill_spark']['peak_rss_bytes'] / gib:>12.2f}   (driver processes only, not the cluster)"
+        )
     if "backfill_double" in r:
         lines.append(
             f"  {'6. backfill, 2x orders':<34} {r['backfill_double']['seconds']:>9.1f} "
@@ -403,7 +440,7 @@ def render(r: dict) -> str:
         f"Dagster, run creation; dbt command to its first model {r['nightly']['dbt_startup_seconds']:.1f} s)"
     )
     lines += ["", "  where the time went (s)             start-up+ingest       dbt  alerts+publish"]
-    for name in ("backfill", "nightly", "nightly_short_history", "backfill_double"):
+    for name in ("backfill", "nightly", "nightly_short_history", "backfill_spark", "backfill_double"):
         if name in r:
             ph = r[name]["phases"]
             lines.append(
@@ -428,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--short-days", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=3, help="nights per median (1 when a night takes a minute)")
     parser.add_argument("--no-double", action="store_true", help="skip the backfill at twice the orders")
+    parser.add_argument("--no-spark", action="store_true", help="skip the backfill on Spark")
     parser.add_argument("--out", type=Path, default=Path("bench_results"))
     parser.add_argument(
         "--many-sellers", action="store_true", help="only the many-sellers scenario (plain `make bench` runs both)"
@@ -441,7 +479,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sellerhealth-bench-") as work:
         if not args.many_sellers:
             results = run_benchmark(
-                args.days, args.orders_per_day, args.short_days, args.repeats, not args.no_double, Path(work)
+                args.days,
+                args.orders_per_day,
+                args.short_days,
+                args.repeats,
+                not args.no_double,
+                Path(work),
+                spark=not args.no_spark,
             )
         if not args.no_many_sellers:
             results["many_sellers"] = run_many_sellers(

@@ -193,23 +193,28 @@
     `date_column` is in the series' window: window_end = D - lag and window_start = window_end -
     (window_days - 1) hold the date exactly when D is in [date + lag, date + lag + window_days - 1].
     Adds metric, fulfillment_channel, window_days, lag_days, window_first_day and window_last_day.
+
+    One join with the series' rows, not one select per series: the outlook runs a metric with up
+    to 60 series (odr_long: 2 channels x 30 lags), and a union of a copy of `relation` per series
+    made a plan too big for the Spark driver to analyse (docs/spark.md).
 #}
 {% macro series_windows(relation, date_column, series, channel_column=none) -%}
-    {%- for item in series %}
     select
         {{ relation }}.*,
-        cast('{{ item.metric }}' as {{ dbt.type_string() }}) as metric,
-        cast('{{ item.fulfillment_channel }}' as {{ dbt.type_string() }}) as fulfillment_channel,
-        cast({{ item.window_days }} as {{ dbt.type_int() }}) as window_days,
-        cast({{ item.lag_days }} as {{ dbt.type_int() }}) as lag_days,
-        {{ add_days(date_column, item.lag_days) }} as window_first_day,
-        {{ add_days(date_column, item.lag_days + item.window_days - 1) }} as window_last_day
+        series_items.metric,
+        series_items.fulfillment_channel,
+        series_items.window_days,
+        series_items.lag_days,
+        {{ add_days(date_column, 'series_items.lag_days') }} as window_first_day,
+        {{ add_days(date_column, 'series_items.lag_days + series_items.window_days - 1') }} as window_last_day
     from {{ relation }}
-    {%- if channel_column is not none and item.fulfillment_channel != 'ALL' %}
-    where {{ channel_column }} = '{{ item.fulfillment_channel }}'
+    {%- if channel_column is not none %}
+    inner join ({{ metric_series(series) }}) as series_items
+        on series_items.fulfillment_channel = 'ALL'
+        or {{ relation }}.{{ channel_column }} = series_items.fulfillment_channel
+    {%- else %}
+    cross join ({{ metric_series(series) }}) as series_items
     {%- endif %}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
 {%- endmacro %}
 
 {#

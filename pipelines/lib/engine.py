@@ -76,7 +76,7 @@ def session_conf() -> dict[str, str]:
         "spark.sql.codegen.wholeStage": "false",
         "spark.sql.shuffle.partitions": os.environ.get("SELLERHEALTH_SPARK_SHUFFLE_PARTITIONS", "4"),
         "spark.executor.memory": os.environ.get("SELLERHEALTH_SPARK_EXECUTOR_MEMORY", "1g"),
-        # the driver plans the queries: the outlook's large one needs more than 1g (docs/spark.md)
+        # the driver plans the queries; the largest, the outlook, plans within 1g (docs/spark.md)
         "spark.driver.memory": os.environ.get("SELLERHEALTH_SPARK_DRIVER_MEMORY", "1g"),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -39,6 +40,10 @@ def spark_home() -> Path:
     import pyspark
 
     return Path(pyspark.__file__).resolve().parent
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _free_port() -> int:
@@ -99,6 +104,10 @@ def standalone_cluster(
         "SPARK_WORKER_DIR": str(work_dir / "work"),
         "SPARK_NO_DAEMONIZE": "1",
     }
+    # a SIGTERM (a CI timeout, `kill`) must stop the cluster too: raise, so the finally below runs
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        previous = signal.signal(signal.SIGTERM, _terminated)
     port, ui_port = _free_port(), _free_port()
     master_url, web_ui = f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}"
     processes: list[subprocess.Popen] = []
@@ -125,3 +134,5 @@ def standalone_cluster(
     finally:
         for process in reversed(processes):
             _stop(process)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)

@@ -8,7 +8,7 @@ from tests.conftest import REPO
 
 def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
     args = (
-        f"--days 4 --orders-per-day 10 --short-days 2 --repeats 1 --no-double --out {tmp_path} "
+        f"--days 4 --orders-per-day 10 --short-days 2 --repeats 1 --no-double --no-spark --out {tmp_path} "
         "--ms-sellers 2 --ms-days 3 --ms-orders-per-day 5"
     )
     done = subprocess.run(

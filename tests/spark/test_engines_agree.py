@@ -109,6 +109,8 @@ def exported(s3_endpoint, cluster, tmp_path_factory):
             "SELLERHEALTH_ENGINE": name,
             "SELLERHEALTH_SPARK_DIR": str(work / "spark"),
             "SPARK_MASTER_URL": cluster.master_url,
+            # one shuffle partition per worker core: a month of one seller is a few thousand rows
+            "SELLERHEALTH_SPARK_SHUFFLE_PARTITIONS": "2",
         }
         env.pop("SELLER_EXPORTS_PREFIX", None)
         env.pop("PUBLISHED_WAREHOUSE_PATH", None)

@@ -14,11 +14,14 @@ from pipelines.defs.alerts.assets import ALERTS_KEY
 from pipelines.defs.notify.config import NotificationsConfig, load_notifications, notifications_path
 from pipelines.defs.notify.deliver import deliver, failing
 from pipelines.defs.notify.outbox import record_changes
+from pipelines.lib import engine
 from pipelines.resources import Warehouse
 
 OUTBOX_KEY = dg.AssetKey(["marts", "alert_notifications"])
 DELIVERY_KEY = dg.AssetKey(["notifications", "delivery"])
 DELIVERED_CHECK = "delivered"
+# The outbox reads marts.alerts and the metric marts from the DuckDB file; on Spark they live in Spark.
+SPARK_NOT_YET = "notifications are not sent on the Spark engine yet (docs/spark.md): nothing recorded or sent"
 
 
 def utc_now() -> datetime:
@@ -56,6 +59,9 @@ def alert_notifications(
     context: dg.AssetExecutionContext, warehouse: Warehouse, notifications: Notifications
 ) -> dg.MaterializeResult:
     config = notifications.load()
+    if engine.is_spark():
+        (context.log.warning if config else context.log.info)(SPARK_NOT_YET)
+        return dg.MaterializeResult(metadata={"changes": 0, "pending": 0, "skipped_as_old": 0})
     if config is None:
         context.log.info(f"no notifications.yml ({notifications_path() or 'SELLERHEALTH_NOTIFICATIONS is not set'})")
     with warehouse.connect() as con:
@@ -85,7 +91,7 @@ def notification_delivery(
 ) -> dg.MaterializeResult:
     config = notifications.load()
     result, still_failing = None, []
-    if config is not None:
+    if config is not None and not engine.is_spark():
         try:
             with warehouse.connect() as con:
                 result = deliver(con, config, utc_now, context.log.info)
