@@ -1,6 +1,14 @@
-"""The one Definitions object: ingestion, dbt, alerts and publishing assets, the run job, its triggers."""
+"""The one Definitions object: ingestion, dbt, alerts and publishing assets, the run job, its triggers.
+
+Built from the settings when Dagster loads the code location (`load_definitions`, found by `dagster
+dev`, the daemon and `dagster job execute`), not when this module is imported. `sellerhealth run`
+builds it without the schedule and the sensor (`build_definitions(settings, triggers=False)`), so a
+wrong schedule setting stops the code location's load with the variable's name, never a run.
+"""
 
 from __future__ import annotations
+
+import functools
 
 import dagster as dg
 
@@ -13,6 +21,7 @@ from pipelines.defs.publish.assets import build_published_warehouse_asset, last_
 from pipelines.defs.transform.assets import dbt_models, dbt_resource
 from pipelines.partitions import daily_partitions
 from pipelines.resources import S3Exports, Warehouse
+from pipelines.settings import Settings
 
 # Runs of this job write the warehouse; dagster.yaml lets one such run at a time out of the queue.
 WAREHOUSE_WRITER_TAG = "sellerhealth/warehouse"
@@ -36,18 +45,35 @@ run_job = dg.define_asset_job(
     ),
 )
 
-defs = dg.Definitions(
-    assets=[*warehouse_assets, published_warehouse],
-    jobs=[run_job],
-    schedules=[build_nightly_schedule(run_job)],
-    sensors=[build_late_exports_sensor(run_job)],
-    resources={
-        "s3": S3Exports(),
-        "warehouse": Warehouse(),
-        "dbt": dbt_resource(),
-        "notifications": Notifications(),
-    },
-    # DuckDB allows one writer: steps run one after another in the run's own process, which also
-    # saves the multiprocess executor's start-up per step.
-    executor=dg.in_process_executor,
-)
+
+@functools.cache
+def build_definitions(settings: Settings, triggers: bool = True) -> dg.Definitions:
+    """The definitions; `triggers`: with the nightly schedule and the late-exports sensor."""
+    return dg.Definitions(
+        assets=[*warehouse_assets, published_warehouse],
+        jobs=[run_job],
+        schedules=[build_nightly_schedule(run_job, settings)] if triggers else [],
+        sensors=[build_late_exports_sensor(run_job)] if triggers else [],
+        resources={
+            "s3": S3Exports(),
+            "warehouse": Warehouse(),
+            "dbt": dbt_resource(),
+            "notifications": Notifications(),
+        },
+        # DuckDB allows one writer: steps run one after another in the run's own process, which also
+        # saves the multiprocess executor's start-up per step.
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def load_definitions() -> dg.Definitions:
+    """What Dagster loads (workspace.yaml, pyproject.toml): the definitions of the current settings."""
+    return build_definitions(Settings.from_env())
+
+
+def __getattr__(name: str) -> dg.Definitions:
+    # `from pipelines.definitions import defs`: built on first use, from the settings of that moment.
+    if name == "defs":
+        return build_definitions(Settings.from_env())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,21 +5,16 @@ UI does not list thousands of empty days). Set it to your first export day befor
 in the environment of `sellerhealth run` and of `make ui` alike (docs/operations.md).
 """
 
-import os
-from datetime import date
-
 import dagster as dg
 
+from pipelines.settings import Settings
+
 FIRST_DAY_VARIABLE = "SELLERHEALTH_FIRST_DAY"
-DEFAULT_FIRST_PARTITION = "2025-01-01"
+DEFAULT_FIRST_PARTITION = Settings.first_day
 
 
-def first_partition(environ=os.environ) -> str:
-    text = environ.get(FIRST_DAY_VARIABLE) or DEFAULT_FIRST_PARTITION
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise ValueError(f"{FIRST_DAY_VARIABLE}={text!r} is not a date like 2025-01-01") from None
+def first_partition(environ=None) -> str:
+    return Settings.from_env(environ).first_partition()
 
 
 FIRST_PARTITION = first_partition()
