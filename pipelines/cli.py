@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -433,9 +435,25 @@ def _check_spark_ready() -> None:
         raise UsageError(problem)
 
 
+def demo_env(endpoint: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of the demo's commands: the local S3 endpoint and bucket, no prefix, nothing sent."""
+    from pipelines.lib.local_s3 import local_s3_env
+
+    # Generated data must not reach real people through the user's notifications.yml.
+    skip = ("SELLER_EXPORTS_PREFIX", "SELLERHEALTH_NOTIFICATIONS")
+    env = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in skip}
+    return {**env, **local_s3_env(endpoint), "SELLER_EXPORTS_BUCKET": DEMO_BUCKET}
+
+
+def sellerhealth(argv: list[str], env: Mapping[str, str]) -> int:
+    """`sellerhealth ARGV` in a process of its own with `env`: this process's environment stays as it is."""
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *argv], env=dict(env), check=False).returncode
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.lib.local_s3 import local_s3, local_s3_env
-    from pipelines.resources import Warehouse
+    """Local S3, generated exports, one run, the scorecard: each a `sellerhealth` command with the demo's settings."""
+    from pipelines.lib.local_s3 import local_s3
+    from pipelines.settings import Settings
 
     started = time.monotonic()
     start, end = getattr(args, "start", None) or DEMO_START, getattr(args, "end", None) or DEMO_END
@@ -443,42 +461,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     log_dir.mkdir(exist_ok=True)
     print("starting a local S3 endpoint (moto_server) ...", flush=True)
     with local_s3(log_path=log_dir / "moto_server.log") as endpoint:
-        os.environ.update(local_s3_env(endpoint))
-        os.environ["SELLER_EXPORTS_BUCKET"] = DEMO_BUCKET
-        os.environ.pop("SELLER_EXPORTS_PREFIX", None)
-        # Generated data must not reach real people through the user's notifications.yml.
-        os.environ.pop("SELLERHEALTH_NOTIFICATIONS", None)
+        env = demo_env(endpoint)
         print(f"S3 endpoint {endpoint}, bucket {DEMO_BUCKET}")
         print(
             f"generating {start} .. {end}: {DEMO_SELLERS} sellers x US and DE, "
             f"{args.orders_per_day} orders a day each ...",
             flush=True,
         )
-        gen = argparse.Namespace(
-            start=start,
-            end=end,
-            sellers=DEMO_SELLERS,
-            orders_per_day=args.orders_per_day,
-            seed=args.seed,
-            create_bucket=True,
-            missing_export_day=True,  # a gap the reconciliation with Amazon's view explains
-        )
-        cmd_generate(gen)
+        days = ["--start", start.isoformat(), "--end", end.isoformat()]
+        generate = ["generate", *days, "--sellers", str(DEMO_SELLERS), "--orders-per-day", str(args.orders_per_day)]
+        # --missing-export-day: a gap the reconciliation with Amazon's view explains
+        code = sellerhealth([*generate, "--seed", str(args.seed), "--create-bucket", "--missing-export-day"], env)
+        if code:
+            return code
         print("running the pipeline over every day in one Dagster run ...", flush=True)
         # With DAGSTER_HOME set (`make demo` sets it to .dagster_home/, as `make ui` does), the run
         # and its materializations are recorded there: about 0.1 s per day, so 45 s for 15 months.
-        if not run_pipeline(start, end):
-            return 1
-        print_load_report(start, end)
+        code = sellerhealth(["run", *days], env)
+        if code:
+            return code
         print("stopping the local S3 endpoint")
     print()
-    cmd_scorecard(argparse.Namespace(as_of=None))
-    warehouse = Warehouse()
+    sellerhealth(["scorecard"], env)
+    settings = Settings.from_env(env)
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
-    print(f"the warehouse the pipeline writes: {warehouse.resolved_path()}")
-    print(f"the published copy to query (BI tools, scorecard, report): {warehouse.published_path()}")
-    if os.environ.get("DAGSTER_HOME"):
-        print(f"the run is recorded in {os.environ['DAGSTER_HOME']}: `make ui` shows it")
+    print(f"the warehouse the pipeline writes: {settings.warehouse()}")
+    print(f"the published copy to query (BI tools, scorecard, report): {settings.published_warehouse()}")
+    if env.get("DAGSTER_HOME"):
+        print(f"the run is recorded in {env['DAGSTER_HOME']}: `make ui` shows it")
     print("next: `.venv/bin/sellerhealth report --out health.html`, or `make ui` for the Dagster UI")
     return 0
 
@@ -539,6 +549,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
     demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--start", type=_day, default=None, help=f"the first export day (default {DEMO_START})")
+    demo.add_argument("--end", type=_day, default=None, help=f"the last export day (default {DEMO_END})")
     demo.set_defaults(func=cmd_demo)
     return parser
 
