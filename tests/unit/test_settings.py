@@ -123,7 +123,12 @@ def _python(code: str, **env: str) -> subprocess.CompletedProcess:
 
 def test_importing_the_definitions_reads_no_setting_and_runs_no_dbt():
     """A wrong schedule hour does not break an import, nor `sellerhealth run`; the code location's load names it."""
-    imported = _python("import pipelines.definitions, pipelines.cli; print('ok')", SELLERHEALTH_NIGHTLY_HOUR="25")
+    imported = _python(
+        "import pipelines.definitions, pipelines.cli, pipelines.report, pipelines.scorecard; print('ok')",
+        SELLERHEALTH_NIGHTLY_HOUR="25",
+        SELLERHEALTH_FIRST_DAY="June",
+        SELLERHEALTH_ENGINE="flink",
+    )
     assert imported.returncode == 0 and imported.stdout.strip() == "ok", imported.stderr[-2000:]
     loaded = _python(
         "from pipelines.definitions import load_definitions; load_definitions()", SELLERHEALTH_NIGHTLY_HOUR="25"
