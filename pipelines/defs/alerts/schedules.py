@@ -23,8 +23,9 @@ from pipelines.settings import ConfigurationError, Settings
 NIGHTLY_SCHEDULE_NAME = "nightly"
 HOUR_VARIABLE = "SELLERHEALTH_NIGHTLY_HOUR"
 TIMEZONE_VARIABLE = "SELLERHEALTH_TIMEZONE"
-DEFAULT_HOUR = 2
-DEFAULT_TIMEZONE = "UTC"
+# the defaults: pipelines/settings.py
+DEFAULT_HOUR = int(Settings.nightly_hour)
+DEFAULT_TIMEZONE = Settings.timezone
 TRIGGER_TAG = "sellerhealth/trigger"
 
 
