@@ -10,7 +10,17 @@ DAGSTER_HOME := $(CURDIR)/.dagster_home
 # make bench BENCH_ARGS="--days 90 --orders-per-day 2000" for a smaller run; see pipelines/bench.py
 BENCH_ARGS ?=
 
-install: $(STAMP)
+# The dbt manifest the Dagster definitions read is a build artifact (pipelines/defs/transform/project.py):
+# prepared here, and again whenever a file of the dbt project changed. `dbt` is the one in .venv/bin.
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/dbt_project.yml dbt_project/profiles.yml dbt_project/models \
+  dbt_project/seeds dbt_project/macros dbt_project/tests -type f 2>/dev/null)
+
+install: $(STAMP) $(MANIFEST)
+
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-dbt project prepare-and-package --file pipelines/defs/transform/project.py
+	touch $(MANIFEST)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,7 +71,7 @@ robustness: install
 	$(BIN)/python -m pytest tests/robustness -q -p no:cacheprovider
 
 ui: install $(DAGSTER_HOME)
-	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
+	PATH="$(CURDIR)/$(BIN):$$PATH" DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml
 
 bench: install
 	$(BIN)/python -m pipelines.bench $(BENCH_ARGS)

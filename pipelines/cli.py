@@ -1,18 +1,20 @@
 """`sellerhealth`: the command line (generate, run, scorecard, report, notify, demo).
 
-Each command is a thin layer over the library: `run` launches the Dagster job in this process, so
-it works from cron or `.venv/bin/sellerhealth` without an activated virtualenv or a daemon.
+Each command is a thin layer over the library: `run` reads the settings, checks them and launches
+the Dagster job in this process (the job's warehouse resource takes the run lock, as it does for
+runs of the schedule, the sensor and the UI), so it works from cron or `.venv/bin/sellerhealth`
+without an activated virtualenv or a daemon.
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
+import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -40,13 +42,15 @@ def _day(text: str) -> date:
 
 
 def _check_range(start: date, end: date) -> None:
-    from pipelines.partitions import FIRST_DAY_VARIABLE, FIRST_PARTITION
+    from pipelines.partitions import FIRST_DAY_VARIABLE
+    from pipelines.settings import Settings
 
     if end < start:
         raise UsageError(f"--end {end} is before --start {start}")
-    if start < date.fromisoformat(FIRST_PARTITION):
+    first = Settings.from_env().first_partition()
+    if start < date.fromisoformat(first):
         raise UsageError(
-            f"--start {start} is before the first day {FIRST_PARTITION}: set {FIRST_DAY_VARIABLE} to your "
+            f"--start {start} is before the first day {first}: set {FIRST_DAY_VARIABLE} to your "
             "first export day (for `make ui` too)"
         )
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
@@ -135,10 +139,11 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     """
     import dagster as dg
 
-    from pipelines.definitions import RUN_JOB_NAME, defs
+    from pipelines.definitions import RUN_JOB_NAME, build_definitions
     from pipelines.defs.notify.config import load_notifications
     from pipelines.defs.publish.assets import check_published_path
-    from pipelines.resources import S3Exports, Warehouse
+    from pipelines.resources import S3Exports, Warehouse, WarehouseLocked
+    from pipelines.settings import Settings
 
     load_notifications()  # a bad notifications.yml stops the run here, before any data work
     s3 = S3Exports()
@@ -151,10 +156,12 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     persistent = keep_history and os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def(RUN_JOB_NAME)
-    with run_lock(Warehouse().resolved_path()):
-        result = _execute(job, instance, start, end, full_refresh)
+    job = build_definitions(Settings.from_env(), triggers=False).resolve_job_def(RUN_JOB_NAME)
+    result = _execute(job, instance, start, end, full_refresh)
     if not result.success:
+        locked = _lock_refusal(result)
+        if locked:
+            raise WarehouseLocked(locked)
         for event in result.all_events:
             if event.is_step_failure:
                 error = event.step_failure_data.error
@@ -167,6 +174,17 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     for step in skipped:
         print(f"FAILED: {step}: skipped, because a step before it produced no result", file=sys.stderr)
     return RunOutcome(not skipped, _keys_not_read(result))
+
+
+def _lock_refusal(result) -> str | None:
+    """The run lock's message when the run stopped because another run held the warehouse."""
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        while error is not None:
+            if error.cls_name == "WarehouseLocked":
+                return error.message.removeprefix("pipelines.resources.WarehouseLocked: ").strip()
+            error = error.cause
+    return None
 
 
 def _execute(job, instance, start: date, end: date, full_refresh: bool):
@@ -184,32 +202,6 @@ def _execute(job, instance, start: date, end: date, full_refresh: bool):
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
-
-
-@contextmanager
-def run_lock(warehouse_path: Path) -> Iterator[None]:
-    """Hold `<warehouse>.run-lock` for a whole run: a second run on the same warehouse stops at once.
-
-    DuckDB's own lock is held per step, so two runs started together would take turns at it and
-    both fail halfway. The lock is an flock: it goes with the process, even a killed one.
-    """
-    from pipelines.resources import WarehouseLocked
-
-    lock_path = warehouse_path.with_name(warehouse_path.name + ".run-lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise WarehouseLocked(
-            f"the warehouse {warehouse_path} is open for writing by another process "
-            f"(another `sellerhealth run` holds {lock_path}); run again when it has finished"
-        ) from None
-    try:
-        yield
-    finally:
-        os.close(fd)
 
 
 def print_load_report(start: date, end: date) -> None:
@@ -384,7 +376,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
         return notify_cli.send_test(args.test)
     from pipelines.resources import Warehouse
 
-    with run_lock(Warehouse().resolved_path()):
+    with Warehouse().run_lock():
         return notify_cli.send_due()
 
 
@@ -443,9 +435,25 @@ def _check_spark_ready() -> None:
         raise UsageError(problem)
 
 
+def demo_env(endpoint: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of the demo's commands: the local S3 endpoint and bucket, no prefix, nothing sent."""
+    from pipelines.lib.local_s3 import local_s3_env
+
+    # Generated data must not reach real people through the user's notifications.yml.
+    skip = ("SELLER_EXPORTS_PREFIX", "SELLERHEALTH_NOTIFICATIONS")
+    env = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in skip}
+    return {**env, **local_s3_env(endpoint), "SELLER_EXPORTS_BUCKET": DEMO_BUCKET}
+
+
+def sellerhealth(argv: list[str], env: Mapping[str, str]) -> int:
+    """`sellerhealth ARGV` in a process of its own with `env`: this process's environment stays as it is."""
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *argv], env=dict(env), check=False).returncode
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.lib.local_s3 import local_s3, local_s3_env
-    from pipelines.resources import Warehouse
+    """Local S3, generated exports, one run, the scorecard: each a `sellerhealth` command with the demo's settings."""
+    from pipelines.lib.local_s3 import local_s3
+    from pipelines.settings import Settings
 
     started = time.monotonic()
     start, end = getattr(args, "start", None) or DEMO_START, getattr(args, "end", None) or DEMO_END
@@ -453,42 +461,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     log_dir.mkdir(exist_ok=True)
     print("starting a local S3 endpoint (moto_server) ...", flush=True)
     with local_s3(log_path=log_dir / "moto_server.log") as endpoint:
-        os.environ.update(local_s3_env(endpoint))
-        os.environ["SELLER_EXPORTS_BUCKET"] = DEMO_BUCKET
-        os.environ.pop("SELLER_EXPORTS_PREFIX", None)
-        # Generated data must not reach real people through the user's notifications.yml.
-        os.environ.pop("SELLERHEALTH_NOTIFICATIONS", None)
+        env = demo_env(endpoint)
         print(f"S3 endpoint {endpoint}, bucket {DEMO_BUCKET}")
         print(
             f"generating {start} .. {end}: {DEMO_SELLERS} sellers x US and DE, "
             f"{args.orders_per_day} orders a day each ...",
             flush=True,
         )
-        gen = argparse.Namespace(
-            start=start,
-            end=end,
-            sellers=DEMO_SELLERS,
-            orders_per_day=args.orders_per_day,
-            seed=args.seed,
-            create_bucket=True,
-            missing_export_day=True,  # a gap the reconciliation with Amazon's view explains
-        )
-        cmd_generate(gen)
+        days = ["--start", start.isoformat(), "--end", end.isoformat()]
+        generate = ["generate", *days, "--sellers", str(DEMO_SELLERS), "--orders-per-day", str(args.orders_per_day)]
+        # --missing-export-day: a gap the reconciliation with Amazon's view explains
+        code = sellerhealth([*generate, "--seed", str(args.seed), "--create-bucket", "--missing-export-day"], env)
+        if code:
+            return code
         print("running the pipeline over every day in one Dagster run ...", flush=True)
         # With DAGSTER_HOME set (`make demo` sets it to .dagster_home/, as `make ui` does), the run
         # and its materializations are recorded there: about 0.1 s per day, so 45 s for 15 months.
-        if not run_pipeline(start, end):
-            return 1
-        print_load_report(start, end)
+        code = sellerhealth(["run", *days], env)
+        if code:
+            return code
         print("stopping the local S3 endpoint")
     print()
-    cmd_scorecard(argparse.Namespace(as_of=None))
-    warehouse = Warehouse()
+    sellerhealth(["scorecard"], env)
+    settings = Settings.from_env(env)
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
-    print(f"the warehouse the pipeline writes: {warehouse.resolved_path()}")
-    print(f"the published copy to query (BI tools, scorecard, report): {warehouse.published_path()}")
-    if os.environ.get("DAGSTER_HOME"):
-        print(f"the run is recorded in {os.environ['DAGSTER_HOME']}: `make ui` shows it")
+    print(f"the warehouse the pipeline writes: {settings.warehouse()}")
+    print(f"the published copy to query (BI tools, scorecard, report): {settings.published_warehouse()}")
+    if env.get("DAGSTER_HOME"):
+        print(f"the run is recorded in {env['DAGSTER_HOME']}: `make ui` shows it")
     print("next: `.venv/bin/sellerhealth report --out health.html`, or `make ui` for the Dagster UI")
     return 0
 
@@ -549,8 +549,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="local S3, 15 months of generated exports, a full run")
     demo.add_argument("--orders-per-day", type=int, default=DEMO_ORDERS_PER_DAY)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--start", type=_day, default=None, help=f"the first export day (default {DEMO_START})")
+    demo.add_argument("--end", type=_day, default=None, help=f"the last export day (default {DEMO_END})")
     demo.set_defaults(func=cmd_demo)
     return parser
+
+
+def __getattr__(name: str):
+    # `pipelines.cli.run_lock`: the warehouse's run lock, which the warehouse resource now owns.
+    if name == "run_lock":
+        from pipelines.resources import run_lock
+
+        return run_lock
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

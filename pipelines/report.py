@@ -24,7 +24,6 @@ import duckdb
 
 from pipelines.lib.metric_names import (
     CONDITIONS,
-    METRIC_ORDER,
     format_target,
     format_value,
     is_rate,
@@ -36,7 +35,7 @@ from pipelines.lib.metric_names import (
 )
 from pipelines.scorecard import OpenAlert, load_open_alerts
 
-__all__ = ["METRIC_ORDER", "build_report", "chart_svg", "load", "render_report"]
+__all__ = ["build_report", "chart_svg", "load", "render_report"]
 
 TREND_DAYS = 90
 TOP_DRIVERS = 5

@@ -1,16 +1,17 @@
 """Dagster resources: the exports bucket (boto3), the DuckDB warehouse and dbt.
 
-Configuration comes from the environment variables of the README's configuration table, read when a
-resource is used, never at import time, so tests and the demo can point them anywhere.
+Configuration comes from `pipelines.settings.Settings` (docs/configuration.md): read once when a
+run's resources are set up, or when a resource is used outside a run; never at import time.
+The warehouse resource also holds the run lock for the whole run (`Warehouse.yield_for_execution`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import random
 import re
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,17 +32,16 @@ from botocore.exceptions import (
     ReadTimeoutError,
     ResponseStreamingError,
 )
+from pydantic import PrivateAttr
 
+from pipelines.lib.child import dbt_executable
 from pipelines.lib.layout import EXPORTS, ExportKey, InvalidKey, day_prefix, parse_key
+from pipelines.settings import ConfigurationError, Settings
+
+__all__ = ["ConfigurationError", "S3Exports", "Warehouse", "WarehouseLocked", "dbt_executable"]
 
 LIST_THREADS = 8  # seller and marketplace folders listed at once
-DEFAULT_WAREHOUSE_PATH = "warehouse/seller_health.duckdb"
-DEFAULT_PUBLISHED_NAME = "seller_health_published.duckdb"  # beside the warehouse unless PUBLISHED_WAREHOUSE_PATH
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class ConfigurationError(RuntimeError):
-    """A setting is missing or wrong; the message says which and how to set it."""
 
 
 class WarehouseLocked(RuntimeError):
@@ -78,14 +78,19 @@ class S3Exports(dg.ConfigurableResource):
     endpoint_url: str = ""
     max_attempts: int = 8
 
+    _settings: Settings | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._settings = Settings.from_env()  # once, when the run (or sensor evaluation) starts
+
+    def settings(self) -> Settings:
+        return self._settings or Settings.from_env()
+
     def resolved_bucket(self) -> str:
-        bucket = self.bucket or os.environ.get("SELLER_EXPORTS_BUCKET", "")
-        if not bucket:
-            raise ConfigurationError("no bucket: set SELLER_EXPORTS_BUCKET to the bucket that holds the exports")
-        return bucket
+        return self.bucket or self.settings().bucket()
 
     def resolved_prefix(self) -> str:
-        return self.prefix or os.environ.get("SELLER_EXPORTS_PREFIX", "")
+        return self.prefix or self.settings().exports_prefix
 
     def client(self):
         """A boto3 S3 client: standard chain for credentials and region; adaptive retries back off on throttling.
@@ -93,7 +98,7 @@ class S3Exports(dg.ConfigurableResource):
         Clients are thread-safe and cost about 0.15 s each to create, so one is kept per process
         and setting (a night's run used to create 21 of them).
         """
-        endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        endpoint = self.endpoint_url or self.settings().aws_endpoint_url or None
         return _s3_client(endpoint, self.max_attempts, _credentials_fingerprint())
 
     def _common_prefixes(self, client, prefix: str) -> list[str]:
@@ -231,19 +236,36 @@ def _s3_client(endpoint: str | None, max_attempts: int, _environment: tuple[str 
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB file the pipeline writes (WAREHOUSE_PATH, default warehouse/seller_health.duckdb)."""
+    """The DuckDB file the pipeline writes (WAREHOUSE_PATH, default warehouse/seller_health.duckdb).
+
+    In a run it holds `<warehouse>.run-lock` from the run's start to its end, whoever started the
+    run (`sellerhealth run`, the schedule, the sensor, the UI, a backfill): a second run on the same
+    warehouse stops before its first step, with `lock_message`'s words.
+    """
 
     path: str = ""
+    _settings: Settings | None = PrivateAttr(default=None)
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
+        self._settings = Settings.from_env()  # once, when the run starts
+        with self.run_lock():
+            if context.log:
+                context.log.info(f"holding the run lock {run_lock_path(self.resolved_path())}")
+            yield self
+
+    def settings(self) -> Settings:
+        return self._settings or Settings.from_env()
 
     def resolved_path(self) -> Path:
-        return Path(self.path or os.environ.get("WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH).resolve()
+        return Path(self.path).resolve() if self.path else self.settings().warehouse()
 
     def published_path(self) -> Path:
         """The read-only copy BI tools read (PUBLISHED_WAREHOUSE_PATH, default beside the warehouse)."""
-        configured = os.environ.get("PUBLISHED_WAREHOUSE_PATH")
-        # Absolute but not resolved: a symbolic link at the path is the path (publishing replaces
-        # the link), never a way to reach and overwrite the file it points to.
-        return Path(os.path.abspath(configured)) if configured else self.resolved_path().parent / DEFAULT_PUBLISHED_NAME
+        return self.settings().published_warehouse(self.resolved_path())
+
+    def run_lock(self):
+        return run_lock(self.resolved_path())
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -251,7 +273,7 @@ class Warehouse(dg.ConfigurableResource):
         path = self.resolved_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()})
+            con = duckdb.connect(str(path), config={"memory_limit": self.settings().duckdb_memory_limit})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WarehouseLocked(lock_message(path, self.published_path(), str(exc))) from exc
@@ -262,26 +284,32 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
 
-def duckdb_memory_limit() -> str:
-    """DuckDB's memory for the pipeline's connections and dbt (SELLERHEALTH_DUCKDB_MEMORY_LIMIT, default 2GB).
+def run_lock_path(warehouse_path: Path) -> Path:
+    return warehouse_path.with_name(warehouse_path.name + ".run-lock")
 
-    Larger sorts, joins and windows spill to disk beside the warehouse; DuckDB's own default, 80%
-    of the machine, is no limit at all on a machine shared with other work.
+
+@contextmanager
+def run_lock(warehouse_path: Path) -> Iterator[None]:
+    """Hold `<warehouse>.run-lock` for a whole run: a second run on the same warehouse stops at once.
+
+    DuckDB's own lock is held per step, so two runs started together would take turns at it and
+    both fail halfway. The lock is an flock: it goes with the process, even a killed one.
     """
-    return os.environ.get("SELLERHEALTH_DUCKDB_MEMORY_LIMIT") or "2GB"
-
-
-def dbt_executable() -> str:
-    """The `dbt` installed beside this Python, so runs work without an activated virtualenv (cron).
-
-    Through its launcher `sellerhealth-dbt` when installed: the dbt process then dies with the run
-    that started it (pipelines/lib/child.py), and never holds the warehouse after a killed run.
-    """
-    for name in ("sellerhealth-dbt", "dbt"):
-        candidate = Path(sys.executable).parent / name
-        if candidate.exists():
-            return str(candidate)
-    return "dbt"
+    lock_path = run_lock_path(warehouse_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise WarehouseLocked(
+            f"the warehouse {warehouse_path} is open for writing by another process "
+            f"(another run holds {lock_path}); run again when it has finished"
+        ) from None
+    try:
+        yield
+    finally:
+        os.close(fd)
 
 
 _HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")

@@ -22,7 +22,6 @@ from datetime import date
 import duckdb
 
 from pipelines.lib.metric_names import (
-    UNITS,
     format_change,
     format_target,
     format_value,
@@ -33,8 +32,6 @@ from pipelines.lib.metric_names import (
     status_rank,
 )
 
-# Kept for modules that import them from here.
-_UNITS = UNITS
 __all__ = ["format_change", "format_value", "load_lines", "load_open_alerts", "render", "render_alerts"]
 
 _COLOURS = {"GOOD": "32", "WARNING": "33", "BAD": "31", "NO_DATA": "2", "NO_TARGET": "2"}

@@ -40,21 +40,21 @@ def main(argv: list[str] | None = None) -> int:
 
     root = Path("warehouse/spark-demo").resolve()
     root.mkdir(parents=True, exist_ok=True)
-    os.environ["WAREHOUSE_PATH"] = str(root / "seller_health.duckdb")
-    os.environ.pop("PUBLISHED_WAREHOUSE_PATH", None)
-    os.environ["SELLERHEALTH_SPARK_DIR"] = str(root / "spark")
-    os.environ.pop("SELLERHEALTH_RAW_PATH", None)
-    os.environ["SELLERHEALTH_ENGINE"] = "spark"
+    skip = ("PUBLISHED_WAREHOUSE_PATH", "SELLERHEALTH_RAW_PATH")
+    env = {k: v for k, v in os.environ.items() if k not in skip}
+    env.update(
+        WAREHOUSE_PATH=str(root / "seller_health.duckdb"),
+        SELLERHEALTH_SPARK_DIR=str(root / "spark"),
+        SELLERHEALTH_ENGINE="spark",
+    )
     started = time.monotonic()
     print(f"starting a Spark standalone cluster on 127.0.0.1 (a master and {args.workers} workers) ...", flush=True)
     try:
         with standalone_cluster(root / "cluster", workers=args.workers) as cluster:
-            os.environ["SPARK_MASTER_URL"] = cluster.master_url
             print(f"Spark master {cluster.master_url} (web UI {cluster.web_ui}), logs in {cluster.log_dir}")
-            demo = argparse.Namespace(
-                orders_per_day=args.orders_per_day, seed=args.seed, start=args.start, end=args.end
-            )
-            code = cli.main_with(cli.cmd_demo, demo)
+            demo = ["demo", "--orders-per-day", str(args.orders_per_day), "--seed", str(args.seed)]
+            demo += [f"--{name}={day.isoformat()}" for name, day in (("start", args.start), ("end", args.end)) if day]
+            code = cli.sellerhealth(demo, {**env, "SPARK_MASTER_URL": cluster.master_url})
             print("stopping the Spark cluster", flush=True)
     except SparkClusterError as exc:
         print(f"make spark-demo: {exc}", file=sys.stderr)

@@ -33,9 +33,12 @@ def run_spark_job(args: list[str]) -> dict:
     """Run `python -m pipelines.spark_jobs ARGS` with the engine's settings; return its result."""
     from pipelines.lib import engine
 
-    engine.export_env()
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.spark_jobs", *args], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "pipelines.spark_jobs", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=engine.child_env(),
     )
     for line in reversed(result.stdout.splitlines()):
         if line.startswith(RESULT_PREFIX) and result.returncode == 0:

@@ -1,9 +1,10 @@
 """Which engine builds the warehouse (SELLERHEALTH_ENGINE=duckdb|spark) and the Spark engine's settings.
 
-Read when a run starts, never at import. The embedded default is DuckDB: one file, nothing to
-start. With `spark`, ingestion is the same Python, writing the same DuckDB raw tables, and also
-writes their rows as Hive-partitioned Parquet under the raw-layer location; dbt builds the models
-with dbt-spark on SPARK_MASTER_URL; alerts and exports read and write Spark tables (docs/spark.md).
+Read from `pipelines.settings.Settings` when a run starts, never at import. The embedded default is
+DuckDB: one file, nothing to start. With `spark`, ingestion is the same Python, writing the same
+DuckDB raw tables, and also writes their rows as Hive-partitioned Parquet under the raw-layer
+location; dbt builds the models with dbt-spark on SPARK_MASTER_URL; alerts and exports read and
+write Spark tables (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -12,61 +13,50 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.resources import ConfigurationError, Warehouse
+from pipelines.settings import DUCKDB, ENGINES, SPARK, Settings
 
-DUCKDB, SPARK = "duckdb", "spark"
-ENGINES = (DUCKDB, SPARK)
-DEFAULT_MASTER = "local[*]"
+__all__ = ["DUCKDB", "ENGINES", "SPARK"]
 
 
-def engine() -> str:
-    value = (os.environ.get("SELLERHEALTH_ENGINE") or DUCKDB).strip().lower()
-    if value not in ENGINES:
-        raise ConfigurationError(
-            f"SELLERHEALTH_ENGINE={value!r} is not an engine: set it to duckdb (the default) or spark"
-        )
-    return value
+def engine(settings: Settings | None = None) -> str:
+    return (settings or Settings.from_env()).engine_name()
 
 
-def is_spark() -> bool:
-    return engine() == SPARK
+def is_spark(settings: Settings | None = None) -> bool:
+    return engine(settings) == SPARK
 
 
-def master_url() -> str:
-    return os.environ.get("SPARK_MASTER_URL") or DEFAULT_MASTER
+def master_url(settings: Settings | None = None) -> str:
+    return (settings or Settings.from_env()).spark_master_url
 
 
-def spark_dir() -> Path:
+def spark_dir(settings: Settings | None = None) -> Path:
     """Where the Spark engine keeps its Hive metastore and table files (SELLERHEALTH_SPARK_DIR).
 
     Default: `spark/` beside the DuckDB warehouse file.
     """
-    configured = os.environ.get("SELLERHEALTH_SPARK_DIR")
-    return Path(configured).resolve() if configured else Warehouse().resolved_path().parent / "spark"
+    return (settings or Settings.from_env()).spark_folder()
 
 
-def raw_path() -> Path:
+def raw_path(settings: Settings | None = None) -> Path:
     """The raw layer Spark reads: one folder per export, Hive partitions (SELLERHEALTH_RAW_PATH)."""
-    configured = os.environ.get("SELLERHEALTH_RAW_PATH")
-    return Path(configured).resolve() if configured else spark_dir() / "raw"
+    return (settings or Settings.from_env()).raw_folder()
 
 
-def published_marts_path() -> Path:
+def published_marts_path(settings: Settings | None = None) -> Path:
     """The marts of the last successful Spark run as Parquet (what the scorecard and report read)."""
-    return spark_dir() / "published_marts"
+    return spark_dir(settings) / "published_marts"
 
 
-def export_env() -> None:
-    """Set the variables dbt's `spark` profile target reads, as absolute paths, for dbt's process."""
-    os.environ["SELLERHEALTH_ENGINE"] = engine()
-    os.environ["SELLERHEALTH_SPARK_DIR"] = str(spark_dir())
-    os.environ["SELLERHEALTH_RAW_PATH"] = str(raw_path())
-    os.environ["SPARK_MASTER_URL"] = master_url()
+def child_env(settings: Settings | None = None) -> dict[str, str]:
+    """The environment of a child process (dbt, a Spark job): this one's, with the run's settings resolved."""
+    return {**os.environ, **(settings or Settings.from_env()).dbt_env()}
 
 
-def session_conf() -> dict[str, str]:
+def session_conf(settings: Settings | None = None) -> dict[str, str]:
     """The Spark settings of every sellerhealth session: the same as dbt_project/profiles.yml's target."""
-    base = spark_dir()
+    settings = settings or Settings.from_env()
+    base = settings.spark_folder()
     return {
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": f"{base}/tables",
@@ -74,10 +64,10 @@ def session_conf() -> dict[str, str]:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={base}",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.codegen.wholeStage": "false",
-        "spark.sql.shuffle.partitions": os.environ.get("SELLERHEALTH_SPARK_SHUFFLE_PARTITIONS", "4"),
-        "spark.executor.memory": os.environ.get("SELLERHEALTH_SPARK_EXECUTOR_MEMORY", "1g"),
-        # the driver plans the queries; the largest, the outlook, plans within 1g (docs/spark.md)
-        "spark.driver.memory": os.environ.get("SELLERHEALTH_SPARK_DRIVER_MEMORY", "1g"),
+        "spark.sql.shuffle.partitions": settings.spark_shuffle_partitions,
+        "spark.executor.memory": settings.spark_executor_memory,
+        # the driver plans the queries: the largest, the outlook, plans within 1g (docs/spark.md)
+        "spark.driver.memory": settings.spark_driver_memory,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.pyspark.python": sys.executable,

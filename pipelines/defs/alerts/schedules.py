@@ -3,15 +3,14 @@
 The run ingests that day's exports, rebuilds the dbt models, updates `marts.alerts` and publishes
 the warehouse. The hour and time zone come from `SELLERHEALTH_NIGHTLY_HOUR` (default 2) and
 `SELLERHEALTH_TIMEZONE` (default UTC). A schedule's cron string is part of its definition, so they
-are read when the definitions load: after a change, reload the code location (the UI's "Reload"
-button, or restart `make ui`).
+are read when the definitions load (not by `sellerhealth run`, which needs no schedule): after a
+change, reload the code location (the UI's "Reload" button, or restart `make ui`).
 
 The partition is the latest UTC day that has ended when the run starts. In a time zone ahead of UTC
 an early hour comes before the UTC day ends (02:00 in Tokyo is 17:00 UTC the day before), and the
 run then loads the day before that; pick an hour after UTC midnight (Tokyo: 09:00 or later).
 """
 
-import os
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,17 +18,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from pipelines.resources import ConfigurationError
+from pipelines.settings import ConfigurationError, Settings
 
 NIGHTLY_SCHEDULE_NAME = "nightly"
 HOUR_VARIABLE = "SELLERHEALTH_NIGHTLY_HOUR"
 TIMEZONE_VARIABLE = "SELLERHEALTH_TIMEZONE"
-DEFAULT_HOUR = 2
-DEFAULT_TIMEZONE = "UTC"
+# the defaults: pipelines/settings.py
+DEFAULT_HOUR = int(Settings.nightly_hour)
+DEFAULT_TIMEZONE = Settings.timezone
 TRIGGER_TAG = "sellerhealth/trigger"
 
 
-def nightly_settings(environ: Mapping[str, str] = os.environ) -> tuple[int, str]:
+def nightly_settings(environ: Mapping[str, str]) -> tuple[int, str]:
     """(hour, time zone) of the nightly run, checked, from the environment."""
     text = environ.get(HOUR_VARIABLE, "").strip() or str(DEFAULT_HOUR)
     if not text.isdigit() or not 0 <= int(text) <= 23:
@@ -50,9 +50,10 @@ def day_just_ended(at: datetime) -> date:
 
 
 def build_nightly_schedule(
-    job: UnresolvedAssetJobDefinition, environ: Mapping[str, str] = os.environ
+    job: UnresolvedAssetJobDefinition, settings: Settings | None = None, environ: Mapping[str, str] | None = None
 ) -> dg.ScheduleDefinition:
-    hour, timezone = nightly_settings(environ)
+    settings = settings or Settings.from_env(environ)
+    hour, timezone = nightly_settings({HOUR_VARIABLE: settings.nightly_hour, TIMEZONE_VARIABLE: settings.timezone})
 
     @dg.schedule(
         job=job,

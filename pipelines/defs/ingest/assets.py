@@ -14,8 +14,9 @@ from pipelines.lib import engine
 from pipelines.lib.layout import EXPORTS
 from pipelines.lib.raw_parquet import write_ingested_files, write_raw_days
 from pipelines.lib.warehouse import RAW_SCHEMA
-from pipelines.partitions import daily_partitions
+from pipelines.partitions import daily_partitions_for
 from pipelines.resources import S3Exports, Warehouse
+from pipelines.settings import Settings
 
 RECONCILE_CHECK = "rows_reconcile"
 REJECTS_CHECK = "no_rejected_rows"
@@ -103,12 +104,12 @@ def freshness_result(con, export: str) -> dg.AssetCheckResult:
     )
 
 
-def build_ingest_asset(export: str) -> dg.AssetsDefinition:
+def build_ingest_asset(export: str, partitions: dg.DailyPartitionsDefinition | None = None) -> dg.AssetsDefinition:
     key = dg.AssetKey([RAW_SCHEMA, export])
 
     @dg.asset(
         key=key,
-        partitions_def=daily_partitions,
+        partitions_def=partitions or daily_partitions_for(Settings.from_env()),
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="ingest",
         kinds={"s3", "pandera", "duckdb"},
@@ -205,4 +206,13 @@ def build_ingest_asset(export: str) -> dg.AssetsDefinition:
     return _ingest
 
 
-ingest_assets = [build_ingest_asset(export) for export in EXPORTS]
+def build_ingest_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """One asset per export, partitioned by export day from SELLERHEALTH_FIRST_DAY on."""
+    return [build_ingest_asset(export, partitions) for export in EXPORTS]
+
+
+def __getattr__(name: str):
+    # `ingest_assets`: built when asked for, with the partitions of the settings of that moment.
+    if name == "ingest_assets":
+        return build_ingest_assets(daily_partitions_for(Settings.from_env()))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,10 +20,11 @@ import yaml
 
 from pipelines.lib.layout import MARKETPLACES
 from pipelines.resources import ConfigurationError
+from pipelines.settings import Settings
 
 PATH_VARIABLE = "SELLERHEALTH_NOTIFICATIONS"
 RECENT_DAYS_VARIABLE = "SELLERHEALTH_NOTIFY_RECENT_DAYS"
-DEFAULT_RECENT_DAYS = 2
+DEFAULT_RECENT_DAYS = int(Settings.notify_recent_days)  # the one default: pipelines/settings.py
 
 SOURCES = ("sellerhealth", "amazon")
 SEVERITIES = ("CRITICAL", "WARNING")

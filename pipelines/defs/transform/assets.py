@@ -1,7 +1,8 @@
 """The dbt project as Dagster assets: every model downstream of the raw tables, dbt tests as checks.
 
-The manifest is prepared when missing or older than the project's files (`ensure_manifest`), so
-`make ui`, `sellerhealth run` and the tests always see the models as they are on disk.
+The manifest is a build artifact (pipelines/defs/transform/project.py): `make install` prepares it,
+`make ui` on every load. The dbt command of a run is `dbt_invocation` (invocation.py); the run's
+settings reach dbt's profile through dbt's own environment (`Settings.dbt_env`).
 """
 
 import fcntl
@@ -9,7 +10,6 @@ import importlib.metadata
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,51 +24,15 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from pipelines.lib import engine
-from pipelines.lib.child import mark_parent
+from pipelines.defs.transform.invocation import FULL_REFRESH_TAG, RUN_ARGS, dbt_invocation
+from pipelines.defs.transform.project import DBT_PROJECT_DIR, dbt_project, manifest_path
+from pipelines.lib.child import dbt_executable, launcher_flags
 from pipelines.lib.raw_parquet import raw_layer_vars
 from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
-from pipelines.resources import REPO_ROOT, Warehouse, dbt_executable
+from pipelines.resources import Warehouse
+from pipelines.settings import SPARK
 
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests")
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-
-
-def _newest_source_mtime(project_dir: Path) -> float:
-    newest = 0.0
-    for name in _PROJECT_FILES:
-        path = project_dir / name
-        paths = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        newest = max([newest, *(p.stat().st_mtime for p in paths if p.is_file())])
-    return newest
-
-
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """Run `dbt parse` when the manifest is missing or older than a project file; return its path."""
-    manifest = project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
-        return manifest
-    mark_parent()  # `sellerhealth-dbt` checks that its parent is this process
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "--no-use-colors",  # its output ends up in an error message, not on a terminal
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(project.project_dir),
-            "--profiles-dir",
-            str(project.profiles_dir),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
-    return manifest
+__all__ = ["DBT_PROJECT_DIR", "FULL_REFRESH_TAG", "RUN_ARGS", "dbt_models", "dbt_project"]
 
 
 class SellerHealthTranslator(DagsterDbtTranslator):
@@ -83,13 +47,6 @@ class SellerHealthTranslator(DagsterDbtTranslator):
 
 translator = SellerHealthTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
-
-# dbt's unit tests check the models' logic on hand-worked rows, not the data: `make test` runs them
-# (tests/dbt), a run does not (about 30 nodes, 3 s of every night).
-RUN_ARGS = ["build", "--exclude", "resource_type:unit_test"]
-
-# A run tagged with this (`sellerhealth run --full-refresh`) rebuilds the incremental models in full.
-FULL_REFRESH_TAG = "sellerhealth/full_refresh"
 LOADED_THROUGH_COLUMN = "_loaded_through"  # macros/incremental.sql
 
 
@@ -129,42 +86,50 @@ def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> st
     return None
 
 
-@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator)
+@dbt_assets(manifest=manifest_path(), project=dbt_project, dagster_dbt_translator=translator)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-    # The one setting shared with the ingestion assets: dbt reads WAREHOUSE_PATH in profiles.yml.
-    os.environ["WAREHOUSE_PATH"] = str(warehouse.resolved_path())
-    spark = engine.is_spark()
-    with warehouse.connect() as con:
-        checked_at = datetime.now(UTC).replace(tzinfo=None)
-        # on Spark every per-order model is a table rebuilt in full (macros/incremental.sql)
-        reason = "the Spark engine rebuilds every model" if spark else full_build_reason(con, dbt_project.manifest_path)
-    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
-        reason = f"the run is tagged {FULL_REFRESH_TAG}"
-    args = list(RUN_ARGS)
-    if not sys.stderr.isatty():
-        # dbt colours its messages whatever the output; Dagster passes them on into plain logs.
-        args.insert(0, "--no-use-colors")
+    settings = warehouse.settings()  # read once, when the run's resources were set up
+    spark = settings.engine_name() == SPARK
+    checked_at = datetime.now(UTC).replace(tzinfo=None)
+    reason = None
+    if not spark:
+        with warehouse.connect() as con:
+            reason = full_build_reason(con, dbt_project.manifest_path)
+    invocation = dbt_invocation(
+        engine=settings.engine_name(),
+        tags=context.run.tags,
+        full_build_reason=reason,
+        tty=sys.stderr.isatty(),
+        raw_layer_vars=raw_layer_vars(settings.raw_folder()) if spark else None,
+    )
     if spark:
-        # dbt's `spark` target (profiles.yml) and the Parquet raw layer it registers (macros/raw_layer.sql)
-        engine.export_env()
-        args += ["--target", "spark", "--vars", json.dumps(raw_layer_vars(engine.raw_path()))]
-        context.log.info(f"building the models on Spark ({engine.master_url()})")
-    elif reason:
-        context.log.info(f"rebuilding every model in full (--full-refresh): {reason}")
-        args.append("--full-refresh")
-    mark_parent()  # the dbt child dies with this process (pipelines/lib/child.py)
+        context.log.info(f"building the models on Spark ({settings.spark_master_url})")
+    elif invocation.full_build_reason:
+        context.log.info(f"rebuilding every model in full (--full-refresh): {invocation.full_build_reason}")
+    # The one setting shared with the ingestion assets, WAREHOUSE_PATH, and the rest of the profile's
+    # variables, resolved as this run resolved them; the dbt child dies with this process.
+    env = {**settings.dbt_env(), "WAREHOUSE_PATH": str(warehouse.resolved_path())}
     with run_target(dbt_project) as target:
-        invocation = dbt.cli(args, context=context, target_path=target)
-        yield from invocation.stream()
+        running = with_launcher_env(dbt, env).cli(list(invocation.args), context=context, target_path=target)
+        yield from running.stream()
         if not spark:
             # the parse of the spark target would make the next DuckDB run parse everything again
-            keep_partial_parse(invocation.target_path, dbt_project)
-    if reason:
+            keep_partial_parse(running.target_path, dbt_project)
+    if invocation.full_build_reason:
         with warehouse.connect() as con:
             con.execute(
                 f"update {RAW_SCHEMA}.restatements set rebuilt_at = ? where rebuilt_at is null and restated_at <= ?",
                 [datetime.now(UTC).replace(tzinfo=None), checked_at],
             )
+
+
+def with_launcher_env(dbt: DbtCliResource, env: Mapping[str, str]) -> DbtCliResource:
+    """`dbt` whose process gets `env` (through `sellerhealth-dbt`'s flags, pipelines/lib/child.py)."""
+    return SellerHealthDbtCliResource(
+        project_dir=dbt_project,
+        dbt_executable=dbt.dbt_executable,
+        global_config_flags=[*launcher_flags(env), *dbt.global_config_flags],
+    )
 
 
 RUN_TARGET_PREFIX = "run-"

@@ -1,0 +1,82 @@
+"""The dbt command of a run, row by row: engine, full-refresh tag, reason, terminal (defs/transform/invocation.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipelines.defs.transform.invocation import dbt_invocation
+
+BUILD = ("build", "--exclude", "resource_type:unit_test")
+PLAIN = ("--no-use-colors",)
+RESTATED = "2 load(s) replaced files loaded before (first: orders, k)"
+TAGGED = "the run is tagged sellerhealth/full_refresh"
+SPARK_VARS = {"spark_raw_layer": {"orders": {"location": "/data/raw/orders"}}}
+
+CASES = [
+    # id, engine, tags, reason, tty, expected args, expected reason
+    ("nightly, nothing to rebuild", "duckdb", {}, None, False, PLAIN + BUILD, None),
+    ("on a terminal: dbt's colours kept", "duckdb", {}, None, True, BUILD, None),
+    ("files restated", "duckdb", {}, RESTATED, False, PLAIN + BUILD + ("--full-refresh",), RESTATED),
+    (
+        "--full-refresh asked for",
+        "duckdb",
+        {"sellerhealth/full_refresh": "true"},
+        None,
+        False,
+        PLAIN + BUILD + ("--full-refresh",),
+        TAGGED,
+    ),
+    (
+        "the tag wins over another reason",
+        "duckdb",
+        {"sellerhealth/full_refresh": "true"},
+        RESTATED,
+        False,
+        PLAIN + BUILD + ("--full-refresh",),
+        TAGGED,
+    ),
+    (
+        "a tag of another value is no request",
+        "duckdb",
+        {"sellerhealth/full_refresh": "false"},
+        None,
+        False,
+        PLAIN + BUILD,
+        None,
+    ),
+    (
+        "Spark: its target and raw layer, never --full-refresh",
+        "spark",
+        {},
+        None,
+        False,
+        PLAIN + BUILD + ("--target", "spark", "--vars", json.dumps(SPARK_VARS)),
+        "the Spark engine rebuilds every model",
+    ),
+    (
+        "Spark, tagged: still no --full-refresh (every model is a table)",
+        "spark",
+        {"sellerhealth/full_refresh": "true"},
+        None,
+        False,
+        PLAIN + BUILD + ("--target", "spark", "--vars", json.dumps(SPARK_VARS)),
+        TAGGED,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("engine", "tags", "reason", "tty", "args", "why"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_dbt_arguments(engine, tags, reason, tty, args, why):
+    invocation = dbt_invocation(
+        engine=engine,
+        tags=tags,
+        full_build_reason=reason,
+        tty=tty,
+        raw_layer_vars=SPARK_VARS if engine == "spark" else None,
+    )
+    assert invocation.args == args
+    assert invocation.full_build_reason == why
