@@ -139,6 +139,12 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     """
     import dagster as dg
 
+    from pipelines.defs.transform.project import prepare_if_stale
+
+    # Before the definitions are imported: they read the manifest.
+    if prepare_if_stale():
+        print("note: the dbt project changed since its manifest was prepared: prepared it again", file=sys.stderr)
+
     from pipelines.definitions import RUN_JOB_NAME, build_definitions
     from pipelines.defs.notify.config import load_notifications
     from pipelines.defs.publish.assets import check_published_path

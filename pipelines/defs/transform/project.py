@@ -9,11 +9,14 @@ reads it; it never runs dbt.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests")
 PREPARE_COMMAND = ".venv/bin/dagster-dbt project prepare-and-package --file pipelines/defs/transform/project.py"
 
 
@@ -34,3 +37,56 @@ def manifest_path(project: DbtProject = dbt_project) -> Path:
             f"(or `{PREPARE_COMMAND}`), and again after changing the dbt project"
         )
     return project.manifest_path
+
+
+def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
+    """No manifest, or a file of the dbt project changed after it was prepared."""
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    prepared = manifest.stat().st_mtime
+    for name in _PROJECT_FILES:
+        path = project.project_dir / name
+        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        if any(f.is_file() and f.stat().st_mtime > prepared for f in files):
+            return True
+    return False
+
+
+def prepare_if_stale(project: DbtProject = dbt_project) -> bool:
+    """Prepare the manifest again (`dbt parse`) when the dbt project changed since it was; True if it ran.
+
+    Called at the start of `sellerhealth run`, before the definitions are built, so a model an
+    analyst added or changed is part of the run (and of the rebuild rules of incremental models)
+    without a `make install` in between. Never called at import.
+    """
+    if not manifest_is_stale(project):
+        return False
+    from pipelines.lib.child import dbt_executable, launcher_flags
+    from pipelines.lib.engine import child_env
+
+    done = subprocess.run(
+        [
+            dbt_executable(),
+            *launcher_flags({}),
+            "--no-use-colors",
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+        ],
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not project.manifest_path.exists():
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        raise ManifestMissing(
+            f"the dbt project changed and preparing its manifest failed (dbt parse, output above); "
+            f"fix the project, then run `make install` (or `{PREPARE_COMMAND}`)"
+        )
+    project.manifest_path.touch()
+    return True
