@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -102,9 +103,15 @@ def test_a_cli_run_and_a_dagster_run_at_once_one_writes_the_other_is_refused(exp
     writer = start_first(env)
     try:
         assert writer.wait_for(HOLDING), writer.output[-3000:]
-        refused = start_second(env)
-        refused_rc = refused.wait()
-        writer_still_running = writer.proc.poll() is None
+        # The writer is paused while it holds the lock, so the second run meets it however slowly
+        # it starts on a loaded machine (a 3-day run can finish before `dagster` has imported).
+        os.kill(writer.proc.pid, signal.SIGSTOP)
+        try:
+            refused = start_second(env)
+            refused_rc = refused.wait()
+            writer_still_running = writer.proc.poll() is None
+        finally:
+            os.kill(writer.proc.pid, signal.SIGCONT)
     finally:
         writer_rc = writer.wait()
     assert writer_rc == 0, writer.output[-3000:]
