@@ -277,7 +277,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingestion only, one worker process per export; this process alone writes the warehouse."""
     from pipelines.lib.layout import EXPORTS
-    from pipelines.parallel_ingest import ingest_parallel
+    from pipelines.parallel_ingest import merge_all, run_workers
     from pipelines.resources import Warehouse
 
     _check_range(args.start, args.end)
@@ -289,8 +289,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown export(s): {', '.join(unknown)} (known: {', '.join(EXPORTS)})")
     warehouse = Warehouse()
     stage = warehouse.resolved_path().parent / "ingest-stage"
-    with warehouse.connect() as con:
-        merged, failed = ingest_parallel(con, exports, args.start, args.end, stage, args.workers)
+    # the run lock for the whole command (a run, or another ingest, would share the staging folder);
+    # the warehouse itself is opened only by this process, after the workers are done
+    with run_lock(warehouse.resolved_path()):
+        failed = run_workers(exports, args.start, args.end, stage, args.workers)
+        with warehouse.connect() as con:
+            merged = merge_all(con, [e for e in exports if e not in failed], args.start, args.end, stage)
     for m in merged:
         print(
             f"{m.export}: {m.files} files, {m.rows_read:,} rows read = {m.rows_loaded:,} loaded + "

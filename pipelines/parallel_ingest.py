@@ -144,18 +144,15 @@ def run_workers(exports: list[str], first_day: date, last_day: date, stage: Path
     return failed
 
 
-def ingest_parallel(
-    con: duckdb.DuckDBPyConnection, exports: list[str], first_day: date, last_day: date, stage: Path, workers: int
-) -> tuple[list[MergeCounts], list[str]]:
-    """Stage the exports in worker processes, then merge the complete ones (this process is the writer)."""
+def merge_all(
+    con: duckdb.DuckDBPyConnection, exports: list[str], first_day: date, last_day: date, stage: Path
+) -> list[MergeCounts]:
+    """The writer's step, after the workers: merge each staged export, then (Spark engine) its Parquet raw layer."""
     from pipelines.lib import engine
     from pipelines.lib.raw_parquet import write_ingested_files, write_raw_days
 
-    failed = run_workers(exports, first_day, last_day, stage, workers)
     merged = []
     for export in exports:
-        if export in failed:
-            continue
         staged = staged_file(stage, export)
         merged.append(merge_staged(con, export, first_day, last_day, staged))
         if engine.is_spark():
@@ -163,7 +160,7 @@ def ingest_parallel(
         staged.unlink()
     if merged and engine.is_spark():
         write_ingested_files(con, engine.raw_path())
-    return merged, failed
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,7 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     stage.add_argument("--end", type=date.fromisoformat, required=True)
     stage.add_argument("--stage", type=Path, required=True)
     args = parser.parse_args(argv)
-    path = stage_export(args.export, args.start, args.end, args.stage)
+    from pipelines.resources import ConfigurationError, S3CallFailed
+
+    try:
+        path = stage_export(args.export, args.start, args.end, args.stage)
+    except (ConfigurationError, S3CallFailed) as exc:
+        print(f"error: {args.export}: {exc}", file=sys.stderr)
+        return 2
     print(f"{args.export}: staged in {path}")
     return 0
 

@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from pipelines.defs.ingest.loader import ingest_export
+from pipelines.lib.raw_parquet import write_raw_days
 from pipelines.resources import S3Exports
 from pipelines.synthetic import generate_exports, upload
 from tests.conftest import REPO
@@ -64,20 +65,33 @@ def _text(f) -> str:
     return body.decode("utf-8", errors="replace")
 
 
-def _env(warehouse: Path) -> dict[str, str]:
-    return {**os.environ, "WAREHOUSE_PATH": str(warehouse), "SELLERHEALTH_ENGINE": "duckdb"}
+def _env(warehouse: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "WAREHOUSE_PATH": str(warehouse), "SELLERHEALTH_ENGINE": "duckdb", **extra}
 
 
-def _ingest(warehouse: Path, *args: str) -> subprocess.CompletedProcess:
+def _ingest(warehouse: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     command = [SELLERHEALTH, "ingest", "--start", START.isoformat(), "--end", END.isoformat(), *args]
-    return subprocess.run(command, cwd=REPO, env=_env(warehouse), capture_output=True, text=True, timeout=600)
+    return subprocess.run(command, cwd=REPO, env=_env(warehouse, **env), capture_output=True, text=True, timeout=600)
 
 
-def _one_process(warehouse: Path) -> None:
+def _one_process(warehouse: Path, raw_layer: Path | None = None) -> None:
+    """The loader `sellerhealth run` uses, every export in this process; the Spark raw layer too if asked."""
     warehouse.parent.mkdir(parents=True)
     with duckdb.connect(str(warehouse)) as con:
         for export in EXPORTS:
             ingest_export(export, START, END, S3Exports(), con)
+            if raw_layer is not None:
+                write_raw_days(con, export, START, END, raw_layer)
+
+
+def _parquet_rows(root: Path, export: str) -> list[tuple]:
+    """Every row of the Parquet raw layer of `export` (partition columns included), run-time columns left out."""
+    pattern = str(root / export / "**" / "*.parquet")
+    with duckdb.connect() as con:
+        rel = con.sql(f"select * from read_parquet('{pattern}', hive_partitioning = true)")
+        columns = [c for c in rel.columns if c not in RUN_TIME_COLUMNS]
+        rows = con.sql(f"select {', '.join(columns)} from read_parquet('{pattern}', hive_partitioning = true)")
+        return sorted(rows.fetchall(), key=repr)
 
 
 def _rows(warehouse: Path, table: str, where: str = "") -> list[tuple]:
@@ -119,10 +133,16 @@ def _same_raw_rows(a: Path, b: Path, exports=EXPORTS) -> None:
 
 def test_parallel_workers_load_the_same_rows_as_one_process(exports, tmp_path):
     one, parallel = tmp_path / "one" / "w.duckdb", tmp_path / "parallel" / "w.duckdb"
-    _one_process(one)
-    done = _ingest(parallel, "--workers", "2", *[a for e in EXPORTS for a in ("--export", e)])
+    _one_process(one, raw_layer=tmp_path / "one-raw")
+    # the Spark engine: the merged rows are also written as the Parquet raw layer Spark reads
+    spark = {"SELLERHEALTH_ENGINE": "spark", "SELLERHEALTH_RAW_PATH": str(tmp_path / "parallel-raw")}
+    done = _ingest(parallel, "--workers", "2", *[a for e in EXPORTS for a in ("--export", e)], **spark)
     assert done.returncode == 0, done.stderr
     _same_raw_rows(one, parallel)
+    for export in EXPORTS:
+        parquet = _parquet_rows(tmp_path / "parallel-raw", export)
+        assert len(parquet) == _counts(one, export)[3]
+        assert parquet == _parquet_rows(tmp_path / "one-raw", export), f"Parquet raw layer of {export} differs"
     # rows read = loaded + rejected, from the files put in the bucket: one broken orders row
     assert _counts(parallel, "orders") == (exports["orders"], exports["orders"] - 1, 1, exports["orders"] - 1)
     n = exports["mfn_shipments"]
