@@ -291,7 +291,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     stage = warehouse.resolved_path().parent / "ingest-stage"
     # the run lock for the whole command (a run, or another ingest, would share the staging folder);
     # the warehouse itself is opened only by this process, after the workers are done
-    with run_lock(warehouse.resolved_path()):
+    with warehouse.run_lock():
         failed = run_workers(exports, args.start, args.end, stage, args.workers)
         with warehouse.connect() as con:
             merged = merge_all(con, [e for e in exports if e not in failed], args.start, args.end, stage)
