@@ -26,7 +26,7 @@ import pytest
 
 from pipelines.defs.ingest.loader import ingest_export
 from pipelines.lib.raw_parquet import write_raw_days
-from pipelines.resources import S3Exports
+from pipelines.resources import S3Exports, run_lock
 from pipelines.synthetic import generate_exports, upload
 from tests.conftest import REPO
 
@@ -198,3 +198,13 @@ def test_a_killed_worker_leaves_its_export_untouched_and_its_step_reruns_cleanly
     _same_raw_rows(one, parallel)
     assert _counts(parallel, "orders") == (exports["orders"], exports["orders"] - 1, 1, exports["orders"] - 1)
     assert not list(stage.glob(".orders-*")), "the re-run replaced the killed worker's leftover"
+
+
+def test_ingest_never_runs_beside_a_run_on_the_same_warehouse(bucket, tmp_path):
+    warehouse = tmp_path / "w" / "w.duckdb"
+    with run_lock(warehouse):  # what a `sellerhealth run` holds from its start to its end
+        done = _ingest(warehouse, "--export", "orders")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "another run holds" in done.stderr
+    assert not (warehouse.parent / "ingest-stage").exists(), "no worker started"
+    assert not warehouse.exists()
