@@ -274,6 +274,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingestion only, one worker process per export; this process alone writes the warehouse."""
+    from pipelines.lib.layout import EXPORTS
+    from pipelines.parallel_ingest import merge_all, run_workers
+    from pipelines.resources import Warehouse
+
+    _check_range(args.start, args.end)
+    if args.workers < 1:
+        raise UsageError("--workers must be 1 or more")
+    exports = args.export or list(EXPORTS)
+    unknown = sorted(set(exports) - set(EXPORTS))
+    if unknown:
+        raise UsageError(f"unknown export(s): {', '.join(unknown)} (known: {', '.join(EXPORTS)})")
+    warehouse = Warehouse()
+    stage = warehouse.resolved_path().parent / "ingest-stage"
+    # the run lock for the whole command (a run, or another ingest, would share the staging folder);
+    # the warehouse itself is opened only by this process, after the workers are done
+    with warehouse.run_lock():
+        failed = run_workers(exports, args.start, args.end, stage, args.workers)
+        with warehouse.connect() as con:
+            merged = merge_all(con, [e for e in exports if e not in failed], args.start, args.end, stage)
+    for m in merged:
+        print(
+            f"{m.export}: {m.files} files, {m.rows_read:,} rows read = {m.rows_loaded:,} loaded + "
+            f"{m.rows_rejected:,} rejected"
+        )
+    if failed:
+        print(
+            f"error: the worker of {', '.join(failed)} failed; those exports are as they were before, "
+            "the others are loaded. Run `sellerhealth ingest` again for them (--export NAME)",
+            file=sys.stderr,
+        )
+        return 1
+    print("ingested: the raw tables hold those days (and the Parquet raw layer, on the Spark engine)")
+    return 0
+
+
 def _readable_warehouse() -> Path:
     """The published warehouse when there is one (readable while a run writes), else the warehouse itself."""
     from pipelines.resources import Warehouse
@@ -527,6 +564,15 @@ def build_parser() -> argparse.ArgumentParser:
         "themselves when files loaded before were removed or changed",
     )
     run.set_defaults(func=cmd_run)
+
+    ingest = sub.add_parser(
+        "ingest", help="ingestion only, the exports loaded in parallel worker processes (docs/spark.md)"
+    )
+    ingest.add_argument("--start", type=_day, required=True)
+    ingest.add_argument("--end", type=_day, required=True)
+    ingest.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: cores)")
+    ingest.add_argument("--export", action="append", help="only this export (repeatable; default: every export)")
+    ingest.set_defaults(func=cmd_ingest)
 
     card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics and open alerts")
     card.add_argument("--as-of", type=_day, default=None, help="the day to show (default: each one's latest)")
