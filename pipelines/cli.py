@@ -329,7 +329,6 @@ def _open_marts():
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from pipelines.scorecard import (
-        headroom_lines,
         load_lines,
         load_open_alerts,
         render,
@@ -347,7 +346,6 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     with _open_marts() as (con, path):
         lines = load_lines(con, args.as_of, seller, marketplace)
         alerts = load_open_alerts(con, args.as_of, seller, marketplace)
-        headroom = headroom_lines(con, args.as_of)
         amazon = render_amazon_disagreements(con, args.as_of)
     if not lines:
         wanted = "".join(
@@ -363,7 +361,6 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         print(render(lines, colour))
         print()
         print(render_alerts(alerts, colour))
-        print(f"\n{headroom}")
         print(f"\n{amazon}")
     return 0
 
@@ -546,7 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
-    card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics and open alerts")
+    card = sub.add_parser(
+        "scorecard", help="print the latest (or --as-of) metrics with their headroom, and the open alerts"
+    )
     card.add_argument("--as-of", type=_day, default=None, help="the day to show (default: each one's latest)")
     card.add_argument("--seller", default=None, help="only this seller (merchant token)")
     card.add_argument("--marketplace", default=None, help="only this marketplace: an id or a code (US, DE, ...)")
