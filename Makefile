@@ -76,9 +76,12 @@ ui: install $(DAGSTER_HOME)
 bench: install
 	$(BIN)/python -m pipelines.bench $(BENCH_ARGS)
 
+# SQL: sqlfluff with the dbt templater (dbt_project/.sqlfluff); `cd dbt_project && ../.venv/bin/sqlfluff fix
+# models tests` applies its fixes. Compiling opens DuckDB: an in-memory one, never the warehouse.
 lint: install
 	$(BIN)/ruff check pipelines data_contracts tests
 	$(BIN)/ruff format --check pipelines data_contracts tests
+	cd dbt_project && WAREHOUSE_PATH=:memory: ../$(BIN)/sqlfluff lint models tests
 
 clean:
 	rm -rf $(VENV) warehouse .dagster_home dbt_project/target dbt_project/logs

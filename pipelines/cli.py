@@ -68,8 +68,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from pipelines.resources import S3Exports
     from pipelines.synthetic import generate_exports, upload
 
+    history_start = getattr(args, "history_start", None) or args.start
     if args.end < args.start:
         raise UsageError(f"--end {args.end} is before --start {args.start}")
+    if args.start < history_start:
+        raise UsageError(f"--start {args.start} is before --history-start {history_start}")
     s3 = S3Exports()
     bucket, prefix = s3.resolved_bucket(), s3.resolved_prefix()
     client = s3.client()
@@ -84,10 +87,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         prefix=prefix,
         missing_export_day=getattr(args, "missing_export_day", False),
+        history_start=history_start,
     )
     count = upload(files, client, bucket, progress=lambda n: print(f"  uploaded {n:,} files", flush=True))
+    history = f" (history from {history_start})" if history_start != args.start else ""
     print(
-        f"generated {count:,} files for {args.start} .. {args.end} into s3://{bucket}/{prefix} "
+        f"generated {count:,} files for {args.start} .. {args.end}{history} into s3://{bucket}/{prefix} "
         f"in {time.monotonic() - started:.0f} s"
     )
     return 0
@@ -359,7 +364,6 @@ def _open_marts():
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
     from pipelines.scorecard import (
-        headroom_lines,
         load_lines,
         load_open_alerts,
         render,
@@ -377,7 +381,6 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     with _open_marts() as (con, path):
         lines = load_lines(con, args.as_of, seller, marketplace)
         alerts = load_open_alerts(con, args.as_of, seller, marketplace)
-        headroom = headroom_lines(con, args.as_of)
         amazon = render_amazon_disagreements(con, args.as_of)
     if not lines:
         wanted = "".join(
@@ -393,7 +396,6 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
         print(render(lines, colour))
         print()
         print(render_alerts(alerts, colour))
-        print(f"\n{headroom}")
         print(f"\n{amazon}")
     return 0
 
@@ -540,17 +542,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sellerhealth", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("generate", help="write realistic synthetic exports for some days to the bucket")
-    gen.add_argument("--start", type=_day, required=True)
-    gen.add_argument("--end", type=_day, required=True)
+    gen = sub.add_parser(
+        "generate",
+        help="write realistic synthetic exports for some days to the bucket",
+        description="Write realistic synthetic exports for the days --start .. --end to the bucket. To go on "
+        "night by night, give the first run's --start as --history-start (and the same --seed, --sellers "
+        "and --orders-per-day): the later days continue the same simulated orders, and the bucket ends up "
+        "with exactly the files one run over all the days writes (docs/operations.md).",
+    )
+    gen.add_argument("--start", type=_day, required=True, help="the first day to write")
+    gen.add_argument("--end", type=_day, required=True, help="the last day to write")
+    gen.add_argument(
+        "--history-start",
+        type=_day,
+        default=None,
+        help="the first day of the simulated history (default: --start); the --start of an earlier run "
+        "continues that run's orders",
+    )
     gen.add_argument("--sellers", type=int, default=2)
     gen.add_argument("--orders-per-day", type=int, default=100)
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--create-bucket", action="store_true", help="create the bucket when it does not exist")
     gen.add_argument(
         "--missing-export-day",
-        action="store_true",
-        help="leave out one day of orders and mfn_shipments for the second seller (docs/amazon-view.md)",
+        nargs="?",
+        type=_day,
+        const=True,
+        default=False,
+        metavar="DAY",
+        help="leave out one day of orders and mfn_shipments for the second seller: DAY, or without it the "
+        "10th day before --end (docs/amazon-view.md); give DAY when generating night by night",
     )
     gen.set_defaults(func=cmd_generate)
 
@@ -574,7 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--export", action="append", help="only this export (repeatable; default: every export)")
     ingest.set_defaults(func=cmd_ingest)
 
-    card = sub.add_parser("scorecard", help="print the latest (or --as-of) metrics and open alerts")
+    card = sub.add_parser(
+        "scorecard", help="print the latest (or --as-of) metrics with their headroom, and the open alerts"
+    )
     card.add_argument("--as-of", type=_day, default=None, help="the day to show (default: each one's latest)")
     card.add_argument("--seller", default=None, help="only this seller (merchant token)")
     card.add_argument("--marketplace", default=None, help="only this marketplace: an id or a code (US, DE, ...)")

@@ -1,8 +1,9 @@
 """The scorecard: each seller-marketplace's metrics on one day, with targets, status and 7-day change.
 
 Reads `marts.seller_metrics_daily` and `marts.alerts` (read-only) and prints, per seller and
-marketplace, its metrics worst first, then the alerts open on that day, worst first; or the same
-rows as JSON or CSV (`--format`). The text fits 100 columns. See docs/report-and-scorecard.md.
+marketplace, its metrics worst first with their headroom, then the alerts open on that day, worst
+first; or the same rows as JSON or CSV (`--format`). The text fits 100 columns. See
+docs/report-and-scorecard.md.
 
 The as-of rule: with `--as-of D` nothing after D shows: the values are D's, and an alert is shown
 as it stood at the end of D (open on D, its severity, last breach and value from the days up to D,
@@ -52,6 +53,8 @@ class Line:
     status: str
     value_7_days_before: float | None
     warning_level: float | None = None
+    events_to_breach: int | None = None  # the headroom (docs/headroom-and-outlook.md)
+    orders_to_recover: int | None = None
 
     @property
     def sort_key(self) -> tuple:
@@ -99,7 +102,8 @@ def load_lines(
             group by seller_id, marketplace_id
         )
         select m.seller_id, m.marketplace_id, m.as_of_date, m.metric, m.fulfillment_channel, m.window_days,
-               m.value, m.target, m.target_condition, m.status, before.value, m.warning_level
+               m.value, m.target, m.target_condition, m.status, before.value, m.warning_level,
+               m.events_to_breach, m.orders_to_recover
         from marts.seller_metrics_daily as m
         join days using (seller_id, marketplace_id, as_of_date)
         left join marts.seller_metrics_daily as before
@@ -143,6 +147,16 @@ def _target_text(line: Line) -> str:
     return format_target(line.metric, line.target, line.target_condition, warning)
 
 
+def headroom_column(events_to_breach: int | None, orders_to_recover: int | None) -> str:
+    """The headroom in the scorecard's column: `+k` (k more events against the target and it is BAD),
+    `-m` (m more clean orders bring it back within target), or ''."""
+    if events_to_breach is not None:
+        return f"+{events_to_breach}"
+    if orders_to_recover is not None:
+        return f"-{orders_to_recover}"
+    return ""
+
+
 def render(lines: list[Line], colour: bool) -> str:
     out: list[str] = []
     current = None
@@ -152,13 +166,15 @@ def render(lines: list[Line], colour: bool) -> str:
             out.append("")
             out.append(_title(line.seller_id, line.marketplace_id, line.as_of_date))
             out.append(
-                f"  {'status':<9} {'metric':<32} {'ch':<3} {'win':>4} {'value':>9} {'target':<24} {'7-day chg':>11}"
+                f"  {'status':<9} {'metric':<27} {'ch':<3} {'win':>4} {'value':>8} {'target':<23} "
+                f"{'7-day chg':>9} {'headroom':>8}"
             )
         out.append(
-            f"  {_status_text(line.status, 9, colour)} {_fit(metric_name(line.metric), 32):<32} {line.channel:<3} "
-            f"{str(line.window_days) + 'd':>4} {format_value(line.metric, line.value):>9} "
-            f"{_fit(_target_text(line), 24):<24} "
-            f"{format_change(line.metric, line.value, line.value_7_days_before):>11}".rstrip()
+            f"  {_status_text(line.status, 9, colour)} {_fit(metric_name(line.metric), 27):<27} {line.channel:<3} "
+            f"{str(line.window_days) + 'd':>4} {format_value(line.metric, line.value):>8} "
+            f"{_fit(_target_text(line), 23):<23} "
+            f"{format_change(line.metric, line.value, line.value_7_days_before):>9} "
+            f"{headroom_column(line.events_to_breach, line.orders_to_recover):>8}".rstrip()
         )
     return "\n".join(out).lstrip("\n")
 
@@ -349,38 +365,6 @@ def headroom_text(metric: str, events_to_breach: int | None, orders_to_recover: 
     return ""
 
 
-def headroom_lines(con: duckdb.DuckDBPyConnection, as_of: date | None) -> str:
-    """Each metric's headroom on `as_of` (default: each seller-marketplace's latest day), as printed lines."""
-    rows = con.execute(
-        """
-        with days as (
-            select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as as_of_date
-            from marts.seller_metrics_daily
-            group by seller_id, marketplace_id
-        )
-        select m.seller_id, m.marketplace_id, m.as_of_date, m.metric, m.fulfillment_channel, m.window_days,
-               m.status, m.events_to_breach, m.orders_to_recover
-        from marts.seller_metrics_daily as m
-        join days using (seller_id, marketplace_id, as_of_date)
-        where m.events_to_breach is not null or m.orders_to_recover is not null
-        order by m.seller_id, m.marketplace_id, m.orders_to_recover is null, m.events_to_breach nulls last,
-                 m.metric, m.fulfillment_channel, m.window_days
-        """,
-        [as_of],
-    ).fetchall()
-    out: list[str] = []
-    current = None
-    for seller, market_id, day, metric, channel, window, status, to_breach, to_recover in rows:
-        if (seller, market_id) != current:
-            current = (seller, market_id)
-            out.append(f"headroom, {seller} / {marketplace_code(market_id)} as of {day} (tightest first)")
-        out.append(
-            f"  {metric:<38} {channel:<7} {str(window) + 'd':>6} {status:<9} "
-            f"{headroom_text(metric, to_breach, to_recover)}"
-        )
-    return "\n".join(out) or "no headroom to show"
-
-
 # ---------- machine-readable output
 
 
@@ -406,6 +390,9 @@ def records(lines: list[Line], alerts: list[OpenAlert]) -> list[dict]:
                 "warning_level": line.warning_level,
                 "status": line.status,
                 "value_7_days_before": line.value_7_days_before,
+                "events_to_breach": line.events_to_breach,
+                "orders_to_recover": line.orders_to_recover,
+                "headroom": headroom_text(line.metric, line.events_to_breach, line.orders_to_recover) or None,
                 "alert_id": alert.alert_id if alert else None,
                 "alert_severity": alert.severity if alert else None,
                 "alert_opened_on": alert.opened_on.isoformat() if alert else None,

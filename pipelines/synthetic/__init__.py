@@ -7,14 +7,17 @@ survey answers), then writes each record version into the file of the UTC day it
 
 The history is realistic enough for every metric of docs/metrics.md: weekly and holiday
 seasonality, ~60% seller-fulfilled orders, a December carrier backlog (Dec 10-20) that pushes late
-shipments over 4% for every seller, an order defect rate around 0.5%, and a two-month bad spell of
-the second seller (index 1) in the second half of the period that breaches the 1% ODR target.
-Same arguments give byte-identical files: one numpy generator per seller x marketplace, seeded from
-(seed, seller index, crc32 of the marketplace id), no wall clock, gzip with mtime 0.
+shipments over 4% for every seller, an order defect rate around 0.5%, and a bad spell of the second
+seller (index 1) from the 200th day of the history for 75 days that breaches the 1% ODR target.
+Same arguments give byte-identical files: generators seeded from (seed, seller index, crc32 of the
+marketplace id, and the block of days), no wall clock, gzip with mtime 0. A history is anchored to
+its first day (`history_start`) and nothing about a day depends on later days, so generating
+[D1, D2] and then [D2 + 1, D3] with `history_start=D1` writes exactly the files of [D1, D3] in one go.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -55,7 +58,7 @@ MISSING_DAY_MIN_DAYS = 28
 
 
 def missing_day(start: date, end: date, seller_index: int, marketplace_index: int) -> date | None:
-    """The day whose population exports the generator leaves out for this seller-marketplace, if any."""
+    """The day whose population exports `missing_export_day=True` leaves out for this seller-marketplace, if any."""
     if seller_index != MISSING_DAY_SELLER_INDEX or marketplace_index != 0:
         return None
     if (end - start).days + 1 < MISSING_DAY_MIN_DAYS:
@@ -77,17 +80,25 @@ def generate_exports(
     seed: int = 7,
     marketplaces: tuple[str, ...] = ("ATVPDKIKX0DER", "A1PA6795UKMFR9"),
     prefix: str = "",
-    missing_export_day: bool = False,
+    missing_export_day: bool | date = False,
+    history_start: date | None = None,
 ) -> Iterator[GeneratedFile]:
     """Every export's files for every seller x marketplace and every dt in [start, end].
 
-    Every TSV export has a file on every day (header only when nothing happened), except, with
-    `missing_export_day`, the day `missing_day` gives; account_health has one JSON document per seller x
-    marketplace on Mondays. Orders are placed on days in
-    [start, end]; what happens to them after `end` is not written.
+    The simulated history begins on `history_start` (default: `start`): orders are placed on days in
+    [history_start, end]; what happens to them after `end` is not written. Giving the first run's
+    start as `history_start` continues that history: later orders, and the shipments, claims,
+    feedback... of the earlier ones. Every TSV export has a file on every day (header only when
+    nothing happened), except the day `missing_export_day` leaves out for the second seller's first
+    marketplace: that day if a date, with True the day `missing_day` gives for [history_start, end]
+    (which moves with `end`: give the date when a history is generated in several runs).
+    account_health has one JSON document per seller x marketplace on Mondays.
     """
+    history_start = start if history_start is None else history_start
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
+    if start < history_start:
+        raise ValueError(f"start {start} is before the history's first day {history_start}")
     if sellers < 0 or orders_per_day < 0:
         raise ValueError("sellers and orders_per_day must not be negative")
     unknown = [m for m in marketplaces if m not in MARKETPLACES]
@@ -100,32 +111,44 @@ def generate_exports(
             "(the warehouse itself reads every marketplace of pipelines/lib/layout.py)"
         )
 
+    first_day = (start - history_start).days
     for seller_index, seller_id in enumerate(seller_ids(sellers)):
         for marketplace_index, marketplace_id in enumerate(marketplaces):
-            missing = missing_day(start, end, seller_index, marketplace_index) if missing_export_day else None
-            sim = simulate(start, end, seller_index, seller_id, marketplace_id, orders_per_day, seed)
+            missing = _missing(missing_export_day, history_start, end, seller_index, marketplace_index)
+            sim = simulate(history_start, end, seller_index, seller_id, marketplace_id, orders_per_day, seed)
             for stream, export in enumerate(EXPORTS, start=1):
+                # Documents and file quirks draw from streams of their own (a generator per document,
+                # per block of days) so they never shift the history.
                 if export == "account_health":
-                    rng = rng_for(seed, seller_index, marketplace_id, _ACCOUNT_HEALTH_STREAM)
-                    files = _account_health.render(sim, rng)
+                    doc_rng = functools.partial(rng_for, seed, seller_index, marketplace_id, _ACCOUNT_HEALTH_STREAM)
+                    files = _account_health.render(sim, doc_rng, first_day)
                 else:
-                    table = _tables.BUILDERS[export](sim)
-                    # File quirks draw from a stream of their own so they never shift the history.
-                    rng = rng_for(seed, seller_index, marketplace_id, stream)
                     files = render_tsv(
-                        table,
+                        _tables.BUILDERS[export](sim),
                         t0=sim.t0,
                         n_days=sim.n_days,
                         offset=sim.offset,
-                        rng=rng,
+                        quirk_rng=functools.partial(rng_for, seed, seller_index, marketplace_id, stream),
+                        first_day=first_day,
                         orders_quirks=export == "orders",
                         empty_days=export in SCHEDULED_REPORTS,
                     )
                 for day, name, body in files:
-                    dt = start + timedelta(days=day)
+                    dt = history_start + timedelta(days=day)
                     if dt == missing and export in MISSING_DAY_EXPORTS:
                         continue
                     yield GeneratedFile(build_key(prefix, export, seller_id, marketplace_id, dt, name), body)
+
+
+def _missing(
+    missing_export_day: bool | date, history_start: date, end: date, seller_index: int, marketplace_index: int
+) -> date | None:
+    if isinstance(missing_export_day, date):
+        first = seller_index == MISSING_DAY_SELLER_INDEX and marketplace_index == 0
+        return missing_export_day if first else None
+    if missing_export_day:
+        return missing_day(history_start, end, seller_index, marketplace_index)
+    return None
 
 
 def upload(

@@ -16,7 +16,7 @@ and one day of the population exports is missing for one seller (`generate_expor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import numpy as np
@@ -223,11 +223,14 @@ def document(sim: Sim, days: _Days, d: int, rng: np.random.Generator) -> dict:
     }
 
 
-def render(sim: Sim, rng: np.random.Generator) -> Iterator[tuple[int, str, bytes]]:
-    """(day index, file name, bytes) for every Monday of the period."""
+def render(
+    sim: Sim, doc_rng: Callable[[int], np.random.Generator], first_day: int = 0
+) -> Iterator[tuple[int, str, bytes]]:
+    """(day index, file name, bytes) for every Monday from day index `first_day` on; `doc_rng(d)` gives
+    the generator of the document of day index `d`."""
     days = _Days(sim)
-    for d in range(sim.n_days):
+    for d in range(first_day, sim.n_days):
         if (sim.start + timedelta(days=d)).weekday() != 0:
             continue
-        doc = document(sim, days, d, rng)
+        doc = document(sim, days, d, doc_rng(d))
         yield d, "part-0000.json", (json.dumps(doc, indent=2) + "\n").encode("utf-8")

@@ -1,16 +1,18 @@
 """Turning a table of record versions into the bytes of the daily export files.
 
 A row goes to the file of the UTC day of its version instant (`Table.ts`), as docs/exports.md says.
-File-level quirks of real exports are drawn per file from a generator of their own, so they never
-shift the simulated history: timestamps in local time, `Z` or `+00:00`; ~1 in 5 files gzipped;
-for orders, ~1 in 10 files with CRLF line ends and a UTF-8 BOM, and the busiest days in two parts.
+File-level quirks of real exports are drawn per file from generators of their own (one per block
+of days), so they never shift the simulated history and a day's quirks do not depend on the days
+after it: timestamps in local time, `Z` or `+00:00`; ~1 in 5 files gzipped; for orders, ~1 in 10
+files with CRLF line ends and a UTF-8 BOM, and the busiest days (more rows than
+each of the four weeks before) in two parts.
 """
 
 from __future__ import annotations
 
 import functools
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,7 +28,9 @@ _DAYS_PER_BLOCK = 31
 _STYLE_WEIGHTS = [0.8, 0.1, 0.1]  # local offset, "Z", "+00:00"
 GZIP_SHARE = 0.2
 CRLF_BOM_SHARE = 0.1
-SPLIT_DAY_SHARE = 0.03
+# An orders file comes in two parts when its day has more rows than each of the 28 days before.
+SPLIT_TRAILING_DAYS = 28
+QUIRK_DAYS = 28  # days drawn from one quirk generator
 
 
 class Column:
@@ -107,20 +111,43 @@ def money(values: np.ndarray, decimals: int) -> np.ndarray:
     return np.array(texts, dtype=object)[inverse]
 
 
+def _quirks(n_days: int, quirk_rng: Callable[[int], np.random.Generator]) -> tuple[np.ndarray, ...]:
+    """Per day: timestamp style, gzipped (per part), CRLF and BOM; drawn `QUIRK_DAYS` days at a time."""
+    styles, gzipped, crlf = [], [], []
+    for block in range(-(-n_days // QUIRK_DAYS)):
+        rng = quirk_rng(block)
+        styles.append(rng.choice(3, size=QUIRK_DAYS, p=_STYLE_WEIGHTS))
+        gzipped.append(rng.random((QUIRK_DAYS, 2)) < GZIP_SHARE)
+        crlf.append(rng.random(QUIRK_DAYS) < CRLF_BOM_SHARE)
+    return tuple(np.concatenate(q)[:n_days] for q in (styles, gzipped, crlf))
+
+
+def busy_days(sizes: np.ndarray) -> np.ndarray:
+    """Days with at least 2 rows and more than on each of the `SPLIT_TRAILING_DAYS` days before (from
+    the 8th day on): about 1 day in 20, more in the holiday rush; known on the day, whatever follows."""
+    n = len(sizes)
+    before = np.full(n, np.iinfo(np.int64).max)
+    for d in range(7, n):
+        before[d] = sizes[max(0, d - SPLIT_TRAILING_DAYS) : d].max()
+    return (sizes >= 2) & (sizes > before)
+
+
 def render_tsv(
     table: Table,
     *,
     t0: int,
     n_days: int,
     offset: int,
-    rng: np.random.Generator,
+    quirk_rng: Callable[[int], np.random.Generator],
+    first_day: int = 0,
     orders_quirks: bool = False,
     empty_days: bool = True,
 ) -> Iterator[tuple[int, str, bytes]]:
-    """Yield (day index, file name, bytes) per day; on days without rows a header-only file if `empty_days`."""
-    styles = rng.choice(3, size=n_days, p=_STYLE_WEIGHTS)
-    gzipped = rng.random((n_days, 2)) < GZIP_SHARE
-    crlf = (rng.random(n_days) < CRLF_BOM_SHARE) & orders_quirks
+    """Yield (day index, file name, bytes) per day from `first_day` (index from t0's day) to the last;
+    on days without rows a header-only file if `empty_days`. `quirk_rng(block)` gives the generator
+    of the file quirks of days [block * QUIRK_DAYS, (block + 1) * QUIRK_DAYS)."""
+    styles, gzipped, crlf = _quirks(n_days, quirk_rng)
+    crlf &= orders_quirks
 
     ts = table.ts
     keep = np.flatnonzero((ts >= t0) & (ts < t0 + n_days * DAY))
@@ -128,13 +155,10 @@ def render_tsv(
     day = (ts[keep] - t0) // DAY
     bounds = np.searchsorted(day, np.arange(n_days + 1))
     sizes = np.diff(bounds)
-    split: set[int] = set()
-    if orders_quirks and n_days >= 7:
-        busiest = np.argsort(-sizes, kind="stable")[: max(1, round(n_days * SPLIT_DAY_SHARE))]
-        split = {int(d) for d in busiest if sizes[d] >= 2}
+    split = busy_days(sizes) if orders_quirks else np.zeros(n_days, dtype=bool)
     header = "\t".join(table.header)
 
-    for block_start in range(0, n_days, _DAYS_PER_BLOCK):
+    for block_start in range(first_day, n_days, _DAYS_PER_BLOCK):
         block_end = min(block_start + _DAYS_PER_BLOCK, n_days)
         rows = keep[bounds[block_start] : bounds[block_end]]
         row_style = styles[day[bounds[block_start] : bounds[block_end]]]
@@ -151,7 +175,7 @@ def render_tsv(
             if not day_lines and not empty_days:
                 continue
             half = len(day_lines) // 2
-            parts = [day_lines[:half], day_lines[half:]] if d in split else [day_lines]
+            parts = [day_lines[:half], day_lines[half:]] if split[d] else [day_lines]
             eol = "\r\n" if crlf[d] else "\n"
             for p, part in enumerate(parts):
                 body = (eol.join([header, *part]) + eol).encode("utf-8")

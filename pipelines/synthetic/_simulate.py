@@ -1,15 +1,17 @@
 """Simulating one seller in one marketplace: every order and every later event, as numpy arrays.
 
 Times are int64 seconds since the Unix epoch (UTC); `NEVER` marks an event that does not happen.
-All draws come, in a fixed order, from one generator seeded by (seed, seller index, marketplace), so
-the same arguments give the same history, and other sellers or marketplaces do not shift it.
-Events may fall after the last generated day: the renderer drops them (they have not happened yet).
+Orders are simulated in blocks of `BLOCK_DAYS` days counted from the history's first day, each
+block from its own generator seeded by (seed, seller index, marketplace, block), and ids are drawn
+from running counters. Nothing about a day depends on the days after it, so a history generated up
+to D and continued later is the history generated in one go (docs/operations.md). Events may fall
+after the last generated day: the renderer drops them (they have not happened yet).
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -61,7 +63,14 @@ P_RETURN = 0.03
 P_THREAD = 0.08
 P_SURVEY = 0.3
 BAD_SPELL_FACTOR = 4.0  # seller index 1: negative feedback and claims in its bad spell
+BAD_SPELL_FIRST_DAY = 200  # day index in the history: late July for a history started on January 1
 BAD_SPELL_DAYS = 75
+# Orders are simulated a block of days at a time, each block from a generator of its own.
+BLOCK_DAYS = 28
+_BLOCK_STREAM = 200
+_ID_STREAM = 201
+# Ids are a*k + b (mod 10^digits) over a running ordinal k below this bound, which keeps a*k in int64.
+_MAX_IDS = 10**9
 
 
 def epoch(d: date) -> int:
@@ -73,8 +82,12 @@ def marketplace_salt(marketplace_id: str) -> int:
     return zlib.crc32(marketplace_id.encode("ascii"))
 
 
-def rng_for(seed: int, seller_index: int, marketplace_id: str, stream: int = 0) -> np.random.Generator:
-    return np.random.default_rng([seed, seller_index, marketplace_salt(marketplace_id), stream])
+def rng_for(
+    seed: int, seller_index: int, marketplace_id: str, stream: int = 0, block: int | None = None
+) -> np.random.Generator:
+    """The generator of one stream of draws; with `block`, of that stream's draws for one block of days."""
+    words = [seed, seller_index, marketplace_salt(marketplace_id), stream]
+    return np.random.default_rng(words if block is None else [*words, block])
 
 
 def random_strings(rng: np.random.Generator, n: int, length: int, alphabet: bytes) -> np.ndarray:
@@ -86,20 +99,29 @@ def random_strings(rng: np.random.Generator, n: int, length: int, alphabet: byte
     return np.ascontiguousarray(chars).view(f"S{length}").ravel().astype(f"U{length}").astype(object)
 
 
-def unique_numbers(rng: np.random.Generator, n: int, modulus: int) -> np.ndarray:
-    """`n` distinct, random-looking numbers in [0, modulus) for a power-of-ten `modulus`.
+class IdSpace:
+    """Distinct, random-looking numbers in [0, modulus) for a power-of-ten `modulus`, drawn block by block.
 
     An affine map k -> a*k + b (mod modulus) with `a` coprime to the modulus is a bijection, so ids
-    are unique without a set lookup; `a` is bounded so that a*k never overflows int64.
+    are unique without a set lookup; k is a running ordinal (shuffled within each draw), so the ids of
+    later blocks never repeat earlier ones and do not depend on how many blocks follow.
     """
-    k = rng.permutation(n).astype(np.int64)
-    a_max = min(modulus, (2**63 - 1) // max(n, 1))
-    a = int(rng.integers(a_max // 3, a_max))
-    a = a - a % 10 + 7  # ends in 7: coprime with every power of ten
-    if a >= a_max:
-        a -= 10
-    b = int(rng.integers(0, modulus))
-    return (k * a % modulus + b) % modulus
+
+    def __init__(self, rng: np.random.Generator, modulus: int):
+        a_max = min(modulus, (2**63 - 1) // _MAX_IDS)
+        a = int(rng.integers(a_max // 3, a_max))
+        a = a - a % 10 + 7  # ends in 7: coprime with every power of ten
+        if a >= a_max:
+            a -= 10
+        self.a, self.b, self.modulus = a, int(rng.integers(0, modulus)), modulus
+        self.used = 0
+
+    def take(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.used + n > min(_MAX_IDS, self.modulus):
+            raise ValueError(f"more than {min(_MAX_IDS, self.modulus):,} ids in one history")
+        k = self.used + rng.permutation(n).astype(np.int64)
+        self.used += n
+        return (k * self.a % self.modulus + self.b) % self.modulus
 
 
 def zero_padded(values: np.ndarray, width: int) -> np.ndarray:
@@ -314,6 +336,24 @@ def _day_flags(start: date, first: int, last: int, flag) -> np.ndarray:
     return np.array([flag(start + timedelta(days=i)) for i in range(first, last + 1)])
 
 
+@dataclass
+class _Ids:
+    """One id space per kind of record, shared by every block of a history."""
+
+    order: IdSpace
+    claim: IdSpace
+    chargeback: IdSpace
+    rma: IdSpace
+    thread: IdSpace
+    message: IdSpace
+    survey: IdSpace
+
+
+# Sim fields holding order indexes (-1: no order) and item indexes: shifted when blocks are joined.
+_ORDER_INDEX_FIELDS = ("item_order", "fb_order", "cl_order", "cb_order", "rr_order", "msg_order", "sv_order")
+_ITEM_INDEX_FIELDS = ("item_start",)
+
+
 def simulate(
     start: date,
     end: date,
@@ -323,11 +363,65 @@ def simulate(
     orders_per_day: int,
     seed: int,
 ) -> Sim:
+    """The history from `start` (its first day) to `end`: the orders of every block, and their events.
+
+    The last block is simulated whole; its orders after `end` are in the arrays but, like every event
+    after `end`, never written. So the days up to `end` do not depend on `end`.
+    """
+    n_days = (end - start).days + 1
+    id_rng = rng_for(seed, seller_index, marketplace_id, _ID_STREAM)
+    ids = _Ids(*(IdSpace(id_rng, 10**digits) for digits in (14, 10, 10, 10, 11, 12, 10)))
+    cat = catalogue(seed, seller_index, marketplace_id)
+    blocks = []
+    for block in range(-(-n_days // BLOCK_DAYS)):
+        rng = rng_for(seed, seller_index, marketplace_id, _BLOCK_STREAM, block)
+        first = block * BLOCK_DAYS
+        blocks.append(
+            _simulate_block(
+                start + timedelta(days=first), first, seller_index, seller_id, marketplace_id, orders_per_day, rng,
+                cat, ids,
+            )
+        )  # fmt: skip
+    return _join(blocks, start, n_days)
+
+
+def _join(blocks: list[Sim], start: date, n_days: int) -> Sim:
+    """One Sim of consecutive blocks: arrays concatenated, order and item indexes shifted."""
+    first = blocks[0]
+    t0 = epoch(start)
+    joined: dict = {}
+    orders_before = np.cumsum([0] + [len(b.purchase) for b in blocks])
+    items_before = np.cumsum([0] + [len(b.item_order) for b in blocks])
+    for f in fields(Sim):
+        values = [getattr(b, f.name) for b in blocks]
+        if not isinstance(values[0], np.ndarray):
+            joined[f.name] = values[0]
+            continue
+        if f.name in _ORDER_INDEX_FIELDS:
+            values = [np.where(v >= 0, v + orders_before[i], v) for i, v in enumerate(values)]
+        elif f.name in _ITEM_INDEX_FIELDS:
+            values = [v + items_before[i] for i, v in enumerate(values)]
+        joined[f.name] = np.concatenate(values)
+    joined.update(start=start, n_days=n_days, t0=t0, t_end=t0 + n_days * DAY, cat=first.cat)
+    joined["fb_day"] = (joined["fb_time"] - t0) // DAY
+    return Sim(**joined)
+
+
+def _simulate_block(
+    start: date,
+    first_day: int,
+    seller_index: int,
+    seller_id: str,
+    marketplace_id: str,
+    orders_per_day: int,
+    rng: np.random.Generator,
+    cat: Catalogue,
+    ids: _Ids,
+) -> Sim:
+    """The orders placed in the `BLOCK_DAYS` days from `start` (day `first_day` of the history)."""
     mp = MARKETPLACES[marketplace_id]
     market = MARKETS[mp.code]
-    rng = rng_for(seed, seller_index, marketplace_id)
-    cat = catalogue(seed, seller_index, marketplace_id)
-    n_days = (end - start).days + 1
+    n_days = BLOCK_DAYS
     t0 = epoch(start)
     offset = mp.utc_offset_hours * HOUR
 
@@ -347,7 +441,8 @@ def simulate(
     purchase.sort()  # order_day is already ascending, so sorting keeps each order on its day
     pending = purchase + rng.integers(20, 40 * 60, n)
 
-    numbers = unique_numbers(rng, n, 10**14)
+    first_order = ids.order.used
+    numbers = ids.order.take(rng, n)
     prefixes = np.array(market.order_prefixes)[rng.integers(0, len(market.order_prefixes), n)]
     order_id = (
         prefixes.astype(str).astype(object)
@@ -357,7 +452,8 @@ def simulate(
         + zero_padded(numbers % 10**7, 7)
     )
     is_mfn = rng.random(n) < P_MFN
-    merchant_order_id = np.where(is_mfn, f"SO{seller_index + 1}-" + zero_padded(np.arange(n) + 100_001, 7), "")
+    serial = zero_padded(first_order + np.arange(n) + 100_001, 7)
+    merchant_order_id = np.where(is_mfn, f"SO{seller_index + 1}-" + serial, "")
     buyer_email = random_strings(rng, n, 15, _LOWER_ALNUM) + "@marketplace.amazon.com"
     ship_level = np.where(is_mfn, _choice(rng, SHIP_LEVELS_MFN, n), _choice(rng, SHIP_LEVELS_AFN, n))
     city = rng.integers(0, len(market.cities), n)
@@ -467,14 +563,13 @@ def simulate(
     delivered_true = np.where(mfn_shipped, mfn_delivered, np.where(afn_shipped, afn_delivered, NEVER))
     delivered = np.where(scanned, delivered_true, NEVER)
 
-    # --- seller index 1 has a bad spell in the second half: 4x negative feedback and claims. Only
-    # part of an order's feedback and claims has arrived when the 60-day ODR window is measured, so
-    # a smaller factor would barely touch the 1% target.
+    # --- seller index 1 has a bad spell from day 200 of its history: 4x negative feedback and claims
+    # for 75 days. Only part of an order's feedback and claims has arrived when the 60-day ODR window
+    # is measured, so a smaller factor would barely touch the 1% target.
     bad = np.zeros(n, dtype=bool)
     if seller_index == 1:
-        spell_start = int(n_days * 0.55)
-        spell_len = min(BAD_SPELL_DAYS, max(1, round(n_days * 0.25)))
-        bad = (order_day >= spell_start) & (order_day < spell_start + spell_len)
+        history_day = first_day + order_day
+        bad = (history_day >= BAD_SPELL_FIRST_DAY) & (history_day < BAD_SPELL_FIRST_DAY + BAD_SPELL_DAYS)
     defect_factor = np.where(bad, BAD_SPELL_FACTOR, 1.0)
 
     # --- feedback
@@ -506,7 +601,7 @@ def simulate(
     cl_filed = purchase[co] + rng.integers(5 * DAY, 40 * DAY, len(co))
     cl_resolved = cl_filed + rng.integers(5 * DAY, 20 * DAY, len(co))
     cl_status = _choice(rng, (("GRANTED", 0.4), ("DENIED", 0.4), ("WITHDRAWN", 0.2)), len(co))
-    cl_id = "AZ" + zero_padded(unique_numbers(rng, len(co), 10**10), 10)
+    cl_id = "AZ" + zero_padded(ids.claim.take(rng, len(co)), 10)
 
     # --- chargebacks
     bo = np.flatnonzero(~cancelled & (rng.random(n) < P_CHARGEBACK))
@@ -514,7 +609,7 @@ def simulate(
     cb_resolved = cb_filed + rng.integers(7 * DAY, 30 * DAY, len(bo))
     cb_type = _choice(rng, (("SERVICE", 0.7), ("FRAUD", 0.3)), len(bo))
     cb_status = _choice(rng, (("ACCEPTED", 0.4), ("REPRESENTED", 0.4), ("CLOSED", 0.2)), len(bo))
-    cb_id = "CB" + zero_padded(unique_numbers(rng, len(bo), 10**10), 10)
+    cb_id = "CB" + zero_padded(ids.chargeback.take(rng, len(bo)), 10)
 
     # --- return requests (seller-fulfilled orders)
     ro_ = np.flatnonzero(mfn_shipped & (rng.random(n) < P_RETURN))
@@ -537,7 +632,7 @@ def simulate(
     last_step = np.maximum(rr_requested, np.where(rr_responded == NEVER, 0, rr_responded))
     last_step = np.maximum(last_step, np.where(rr_refunded == NEVER, 0, rr_refunded))
     rr_negative_at = np.where(negative_return, last_step + rng.integers(1 * DAY, 7 * DAY, m), NEVER)
-    rr_id = "RMA" + zero_padded(unique_numbers(rng, m, 10**10), 10)
+    rr_id = "RMA" + zero_padded(ids.rma.take(rng, m), 10)
 
     # --- buyer messages: threads on orders plus questions before buying
     to = np.flatnonzero(rng.random(n) < P_THREAD)
@@ -548,7 +643,7 @@ def simulate(
     thread_order = np.concatenate([to, np.full(len(presale_day), -1)])
     first_received = np.concatenate([order_first, presale_first])
     n_threads = len(thread_order)
-    thread_id = "T" + zero_padded(unique_numbers(rng, n_threads, 10**11), 11)
+    thread_id = "T" + zero_padded(ids.thread.take(rng, n_threads), 11)
     first_responded, first_marked = _replies(rng, first_received, offset, 0.10)
     # A follow-up after the seller's reply, on some order threads.
     follow = np.flatnonzero((thread_order >= 0) & (first_responded != NEVER) & (rng.random(n_threads) < 0.3))
@@ -558,13 +653,13 @@ def simulate(
     msg_received = np.concatenate([first_received, second_received])
     msg_responded = np.concatenate([first_responded, second_responded])
     msg_marked = np.concatenate([first_marked, second_marked])
-    msg_id = "M" + zero_padded(unique_numbers(rng, len(msg_thread_idx), 10**12), 12)
+    msg_id = "M" + zero_padded(ids.message.take(rng, len(msg_thread_idx)), 12)
 
     # --- "Did this solve your problem?" answers after a reply
     so = np.flatnonzero((first_responded != NEVER) & (rng.random(n_threads) < P_SURVEY))
     sv_answered = first_responded[so] + rng.integers(0, 3 * DAY, len(so))
     sv_answer = np.where(rng.random(len(so)) < 0.8, "YES", "NO").astype(object)
-    sv_id = "S" + zero_padded(unique_numbers(rng, len(so), 10**10), 10)
+    sv_id = "S" + zero_padded(ids.survey.take(rng, len(so)), 10)
 
     return Sim(
         seller_index=seller_index,

@@ -147,3 +147,100 @@ def test_report_as_of_shows_nothing_after_the_day(warehouse):
     for later in ("3.70%", "5.00%", "9.00%", "ana"):  # values and the acknowledgement of later days
         assert later not in body
     assert "3.60%" in body
+
+
+# Headroom (docs/headroom-and-outlook.md), worked out by hand from numerator B and denominator N:
+# (seller, market, metric, day, B, N, events_to_breach, orders_to_recover)
+HEADROOM = [
+    # 9 late of 100 = 9 % BAD (< 4 %): 9 / (100 + m) < 0.04 from 100 + m > 225, so m = 126
+    (S1, US, "late_shipment_rate", 10, 9, 100, None, 126),
+    # 9 late of 250 = 3.6 % WARNING: (9 + k) / 250 >= 0.04 from 9 + k >= 10, so k = 1
+    (S1, US, "late_shipment_rate", 4, 9, 250, 1, None),
+    # 1 of 100 = 1 % GOOD (< 2.5 %): (1 + k) / 100 >= 0.025 from k >= 1.5, so k = 2
+    (S1, US, "cancel_rate", 10, 1, 100, 2, None),
+    # 45 YES of 50 = 9.0 /10 GOOD (>= 6.0): (45 - k) / 5 < 6.0 from 45 - k < 30, so k = 16 NO answers
+    (S1, US, "customer_service_rating", 10, 450, 50, 16, None),
+    # a big seller: 24,000 defective of 1,200,000 = 2 % BAD (< 1 %): 24,000 / (1,200,000 + m) < 0.01
+    # from 1,200,000 + m > 2,400,000, so m = 1,200,001
+    (S1, DE, "odr", 10, 24_000, 1_200_000, None, 1_200_001),
+    # 1 of 500 = 0.2 % GOOD (< 1 %): (1 + k) / 500 >= 0.01 from 1 + k >= 5, so k = 4
+    (S2, US, "odr", 10, 1, 500, 4, None),
+]
+
+
+@pytest.fixture
+def with_headroom(warehouse):
+    with duckdb.connect(str(warehouse)) as con:
+        for seller, market, metric, n, numerator, denominator, to_breach, to_recover in HEADROOM:
+            con.execute(
+                "update marts.seller_metrics_daily set numerator = ?, denominator = ?, events_to_breach = ?, "
+                "orders_to_recover = ? where seller_id = ? and marketplace_id = ? and metric = ? and as_of_date = ?",
+                [
+                    numerator,
+                    denominator,
+                    to_breach,
+                    to_recover,
+                    seller,
+                    market,
+                    metric,
+                    date(2026, 1, 31) + timedelta(n),
+                ],
+            )
+    return warehouse
+
+
+def _block(text: str, title: str) -> list[str]:
+    return text[text.index(title) :].split("\n\n")[0].splitlines()
+
+
+def test_headroom_is_a_column_of_each_metric_line(with_headroom, capsys, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["scorecard"]) == 0
+    text = capsys.readouterr().out
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "headroom, " not in text  # no separate headroom section any more
+    us = _block(text, f"{S1} · United States")
+    assert us[1].split()[-1] == "headroom"
+    assert us[2].split()[-1] == "-126" and "Late shipment rate" in us[2]  # 126 clean orders to recover
+    assert us[3].split()[-1] == "+2" and "Cancellation rate" in us[3]  # 2 more cancellations: BAD
+    assert us[4].split()[-1] == "+16" and "Customer service rating" in us[4]
+    assert us[5].split() == ["NO_DATA", "Order", "defect", "rate", "AFN", "60d", "-", "<", "1.00%"]
+    de = _block(text, f"{S1} · Germany")
+    assert de[2].endswith(" -1200001")
+    s2 = _block(text, f"{S2} · United States")
+    assert s2[2].split()[-1] == "+4"
+    # the column lines up under its header, 100 columns wide
+    for block in (us, de, s2):
+        assert len(block[1]) == 100
+        assert all(len(line) == 100 for line in block[2:] if line.split()[0] != "NO_DATA")
+
+
+def test_headroom_in_json_and_csv_honours_the_filters_and_the_day(with_headroom, capsys):
+    (record,) = _json(capsys, "--seller", S2)["metrics"]
+    assert (record["events_to_breach"], record["orders_to_recover"]) == (4, None)
+    assert record["headroom"] == "4 more defective orders and it breaches"
+    records = _json(capsys, "--marketplace", "DE")["metrics"]
+    assert [(r["seller_id"], r["orders_to_recover"], r["headroom"]) for r in records] == [
+        (S1, 1_200_001, "1200001 more clean orders to recover")
+    ]
+    then = _json(capsys, "--as-of", "2026-02-04", "--seller", S1, "--marketplace", "US")["metrics"]
+    late = [r for r in then if r["metric"] == "late_shipment_rate"]
+    assert [(r["status"], r["events_to_breach"], r["orders_to_recover"]) for r in late] == [("WARNING", 1, None)]
+    assert late[0]["headroom"] == "1 more late shipment and it breaches"
+    assert main(["scorecard", "--format", "csv", "--seller", S1, "--marketplace", "US"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["metric"], r["events_to_breach"], r["orders_to_recover"]) for r in table] == [
+        ("late_shipment_rate", "", "126"),
+        ("cancel_rate", "2", ""),
+        ("customer_service_rating", "16", ""),
+        ("odr", "", ""),
+    ]
+    assert table[0]["headroom"] == "126 more on-time shipments to recover"
+
+
+def test_text_headroom_honours_the_filters(with_headroom, capsys, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["scorecard", "--marketplace", "DE"]) == 0
+    text = capsys.readouterr().out
+    assert "-1200001" in text and "-126" not in text and "+4" not in text
+    assert f"{S1} · United States" not in text and f"{S2} ·" not in text

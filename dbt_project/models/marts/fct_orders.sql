@@ -80,7 +80,8 @@ final as (
         flags.is_refunded,
         flags.has_buyer_contact,
         flags.has_late_response,
-        not (
+        -- sqlfluff's duckdb dialect reads `not (` as a function call
+        not (  -- noqa: LT01, LT06
             flags.is_defect
             or flags.is_seller_cancelled
             or flags.is_late_shipment

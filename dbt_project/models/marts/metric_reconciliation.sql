@@ -138,7 +138,7 @@ counted as (
         entries.snapshot_date,
         entries.amazon_metric,
         entries.fulfillment_channel,
-        coalesce(sum(case when cohorts.orders is not null then cohorts.orders end), 0) as denominator,
+        coalesce(sum(cohorts.orders), 0) as denominator,
         coalesce(sum(
             case when cohorts.event_day <= entries.as_of_date then cohorts.orders else 0 end
         ), 0) as numerator
@@ -149,8 +149,8 @@ counted as (
         and entries.marketplace_id = cohorts.marketplace_id
         and entries.fulfillment_channel = cohorts.fulfillment_channel
         and cohorts.population_day between entries.reporting_date_from and entries.reporting_date_to
-        and (cohorts.member_from_day is null or cohorts.member_from_day <= entries.as_of_date)
-        and (cohorts.member_until_day is null or cohorts.member_until_day >= entries.as_of_date)
+        and (cohorts.member_from_day is null or entries.as_of_date >= cohorts.member_from_day)
+        and (cohorts.member_until_day is null or entries.as_of_date <= cohorts.member_until_day)
     group by
         entries.seller_id,
         entries.marketplace_id,
@@ -169,9 +169,9 @@ covered as (
         count(distinct loaded_files.dt) as days_loaded
     from entries
     left join loaded_files
-        on loaded_files.export = entries.population_export
-        and loaded_files.seller_id = entries.seller_id
-        and loaded_files.marketplace_id = entries.marketplace_id
+        on entries.population_export = loaded_files.export
+        and entries.seller_id = loaded_files.seller_id
+        and entries.marketplace_id = loaded_files.marketplace_id
         and loaded_files.dt between entries.reporting_date_from and entries.reporting_date_to
     group by
         entries.seller_id,
@@ -216,16 +216,21 @@ judged as (
         case
             when value is null then 'NO_DATA'
             when target_millionths is null then 'NO_TARGET'
-            when target_condition = 'LESS_THAN' then
-                case when numerator * 1000000 < target_millionths * denominator then 'GOOD' else 'BAD' end
-            when target_condition = 'GREATER_THAN' then
-                case when numerator * 1000000 > target_millionths * denominator then 'GOOD' else 'BAD' end
-            when target_condition in ('AT_LEAST', 'GREATER_THAN_OR_EQUALS') then
-                case when numerator * 1000000 >= target_millionths * denominator then 'GOOD' else 'BAD' end
-            when target_condition in ('AT_MOST', 'LESS_THAN_OR_EQUALS') then
-                case when numerator * 1000000 <= target_millionths * denominator then 'GOOD' else 'BAD' end
-            when target_condition = 'EQUALS' then
-                case when numerator * 1000000 = target_millionths * denominator then 'GOOD' else 'BAD' end
+            when target_condition = 'LESS_THAN'
+                then
+                    case when numerator * 1000000 < target_millionths * denominator then 'GOOD' else 'BAD' end
+            when target_condition = 'GREATER_THAN'
+                then
+                    case when numerator * 1000000 > target_millionths * denominator then 'GOOD' else 'BAD' end
+            when target_condition in ('AT_LEAST', 'GREATER_THAN_OR_EQUALS')
+                then
+                    case when numerator * 1000000 >= target_millionths * denominator then 'GOOD' else 'BAD' end
+            when target_condition in ('AT_MOST', 'LESS_THAN_OR_EQUALS')
+                then
+                    case when numerator * 1000000 <= target_millionths * denominator then 'GOOD' else 'BAD' end
+            when target_condition = 'EQUALS'
+                then
+                    case when numerator * 1000000 = target_millionths * denominator then 'GOOD' else 'BAD' end
             else 'NO_TARGET'
         end as status
     from compared

@@ -28,7 +28,8 @@ ranked_items as (
 ),
 
 latest_items as (
-    select * from ranked_items where item_rank = 1
+    select * from ranked_items
+    where item_rank = 1
 ),
 
 -- most orders have one item: an ordered string aggregate over every order costs more than

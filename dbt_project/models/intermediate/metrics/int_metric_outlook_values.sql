@@ -55,7 +55,10 @@ built_through_days as (
 {%- endif %}
 
 outlook_days as (
-    select days.seller_id, days.marketplace_id, days.as_of_date
+    select
+        days.seller_id,
+        days.marketplace_id,
+        days.as_of_date
     from {{ ref('int_seller_marketplace_days') }} as days
     {%- if is_incremental() %}
     left join first_changed_days
