@@ -52,7 +52,13 @@ all_days as (
 ),
 
 breached_series as (
-    select distinct source, seller_id, marketplace_id, fulfillment_channel, metric, window_days
+    select distinct
+        source,
+        seller_id,
+        marketplace_id,
+        fulfillment_channel,
+        metric,
+        window_days
     from all_days
     where status in ('BAD', 'WARNING')
 ),
@@ -95,7 +101,13 @@ breach_days as (
 ),
 
 closing_days as (
-    select source, seller_id, marketplace_id, fulfillment_channel, metric, window_days,
+    select
+        source,
+        seller_id,
+        marketplace_id,
+        fulfillment_channel,
+        metric,
+        window_days,
         island - 1 as closed_island,
         series_day as resolved_on
     from numbered
@@ -132,8 +144,10 @@ episodes as (
 )
 
 select
-    cast({{ alert_id('source', 'seller_id', 'marketplace_id', 'fulfillment_channel', 'metric', 'window_days', 'opened_on') }}
-        as {{ dbt.type_string() }}) as alert_id,
+    cast(
+        {{ alert_id('source', 'seller_id', 'marketplace_id', 'fulfillment_channel', 'metric', 'window_days', 'opened_on') }}
+        as {{ dbt.type_string() }}
+    ) as alert_id,
     cast(seller_id as {{ dbt.type_string() }}) as seller_id,
     cast(marketplace_id as {{ dbt.type_string() }}) as marketplace_id,
     cast(fulfillment_channel as {{ dbt.type_string() }}) as fulfillment_channel,

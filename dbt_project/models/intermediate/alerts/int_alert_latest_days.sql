@@ -4,10 +4,16 @@
 with
 
 days as (
-    select seller_id, marketplace_id, as_of_date as series_day
+    select
+        seller_id,
+        marketplace_id,
+        as_of_date as series_day
     from {{ ref('seller_metrics_daily') }}
     union all
-    select seller_id, marketplace_id, snapshot_date as series_day
+    select
+        seller_id,
+        marketplace_id,
+        snapshot_date as series_day
     from {{ ref('int_amazon_alert_days') }}
 )
 
