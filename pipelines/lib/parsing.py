@@ -10,10 +10,11 @@ the row aside as a `Rejection` and the other rows still load.
 The reading is columnar (Polars): lines are split, counted, cut into fields and typed as whole
 columns, and the contracts run in Pandera's Polars backend. The usual file (every line with the
 header's field count, no blank line, no field with an edge space) is split by Polars' CSV reader;
-any other file by the exact reader, which finds the lines to keep aside; both give the same rows. Typing reads the shapes exports have
-(ISO timestamps, plain numbers, the marketplace's short dates) with column expressions; the rare
-value of another shape (a bad file's) is judged by pandas' parsers, which the reader used before,
-so what loads and what is kept aside stays exactly what it was (tests/robustness/test_reader_regression.py).
+any other file by the exact reader, which finds the lines to keep aside; both give the same rows.
+Typing reads the shapes exports have (ISO timestamps, plain numbers, the marketplace's short
+dates) with column expressions; the rare value of another shape (a bad file's) is judged by
+pandas' parsers, which the reader used before, so what loads and what is kept aside stays exactly
+what it was (tests/robustness/test_reader_regression.py).
 """
 
 from __future__ import annotations
