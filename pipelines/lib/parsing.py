@@ -181,6 +181,8 @@ def _empty_text(columns: list[ContractColumn]) -> pl.DataFrame:
 _FIELD_SPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE if c not in "\t\n") + "]"
 _FIELD_SPACE_NO_CR = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACE if c not in "\t\n\r") + "]"
 _PADDED_TEXT = rf"(?m)(?:^|\t){_FIELD_SPACE}|{_FIELD_SPACE_NO_CR}(?:\t|\r?$)|\r(?:\t|\r$)"
+# The same for an ASCII text, whose spaces are ASCII: byte classes, which search about a third faster.
+_PADDED_ASCII = r"(?m-u)(?:^|\t)[\x0b-\x0d\x1c-\x20]|[\x0b\x0c\x1c-\x20](?:\t|\r?$)|\r(?:\t|\r$)"
 
 
 def _read_tsv_fast(text: str, columns: list[ContractColumn]) -> tuple[pl.DataFrame, int] | None:
@@ -195,7 +197,7 @@ def _read_tsv_fast(text: str, columns: list[ContractColumn]) -> tuple[pl.DataFra
     if not "".join(header).strip(_SPACE):
         return None
     found, missing = match_header(header, columns)
-    if missing or pl.Series([text]).str.contains(_PADDED_TEXT).item():
+    if missing or pl.Series([text]).str.contains(_PADDED_ASCII if text.isascii() else _PADDED_TEXT).item():
         return None
     width = len(header)
     try:
