@@ -219,6 +219,66 @@ def _generate(
     return count, later
 
 
+def reader_benchmark(days: int = 10, orders_per_day: int = 7500, repeats: int = 2) -> dict:
+    """The reader alone, in this process: generated All Orders files read and checked as the loader does.
+
+    Best of `repeats` over the same bytes (generated once, in memory): rows a second of
+    `read_file` + `check_files` per batch of the loader's size, beside the pandas reader the
+    regression test keeps (tests/reference_reader.py) when this runs from a checkout.
+    """
+    from pipelines.defs.ingest.loader import BATCH_FILES
+    from pipelines.lib.parsing import check_files, read_file
+
+    files = [
+        (parse_key(f.key), f.body)
+        for f in generate_exports(
+            FIRST_DAY,
+            FIRST_DAY + timedelta(days=days - 1),
+            sellers=1,
+            orders_per_day=orders_per_day,
+            marketplaces=(US,),
+        )
+        if f.key.startswith("orders/")
+    ]
+
+    def columnar() -> int:
+        rows = 0
+        for i in range(0, len(files), BATCH_FILES):
+            batch = [read_file(key, body) for key, body in files[i : i + BATCH_FILES]]
+            rows += sum(p.rows_read for p in check_files("orders", batch))
+        return rows
+
+    readers = {"columnar": columnar}
+    try:
+        from tests import reference_reader
+
+        readers["pandas (before)"] = lambda: sum(
+            reference_reader.parse_export_file(key, body).rows_read for key, body in files
+        )
+    except ImportError:  # an installed copy, no tests/ beside it
+        pass
+    out = {}
+    for name, read in readers.items():
+        best = None
+        for _ in range(repeats):
+            start = time.perf_counter()
+            rows = read()
+            seconds = time.perf_counter() - start
+            best = seconds if best is None else min(best, seconds)
+        out[name] = {"rows": rows, "seconds": round(best, 3), "rows_per_second": round(rows / best)}
+    out["files"] = len(files)
+    out["load_average"] = os.getloadavg()[0]
+    return out
+
+
+def render_reader(r: dict) -> str:
+    lines = [f"reader alone ({r['files']} All Orders files, load average {r['load_average']:.1f}):"]
+    for name, m in r.items():
+        if isinstance(m, dict):
+            lines.append(f"  {name:<16} {m['rows']:>9,} rows {m['seconds']:>8.2f} s {m['rows_per_second']:>10,} rows/s")
+    return "\n".join(lines)
+
+
 def _upload_night(bucket: str, files: list, night: date) -> None:
     upload((f for f in files if parse_key(f.key).dt == night), boto3.client("s3"), bucket)
 
@@ -474,7 +534,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ms-sellers", type=int, default=50, help="many sellers: sellers (x 2 marketplaces)")
     parser.add_argument("--ms-days", type=int, default=90, help="many sellers: days of history")
     parser.add_argument("--ms-orders-per-day", type=int, default=100, help="many sellers: orders a day each")
+    parser.add_argument(
+        "--reader-only", action="store_true", help="only the reader alone, in this process (rows a second)"
+    )
+    parser.add_argument("--reader-days", type=int, default=10, help="reader alone: days of All Orders")
     args = parser.parse_args(argv)
+    if args.reader_only:
+        print(render_reader(reader_benchmark(args.reader_days, args.orders_per_day)))
+        return 0
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="sellerhealth-bench-") as work:
         if not args.many_sellers:
@@ -491,8 +558,13 @@ def main(argv: list[str] | None = None) -> int:
             results["many_sellers"] = run_many_sellers(
                 args.ms_sellers, args.ms_days, args.ms_orders_per_day, 3, Path(work)
             )
+    if not args.many_sellers:
+        results["reader"] = reader_benchmark(args.reader_days, args.orders_per_day)
     results["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     print()
+    if "reader" in results:
+        print(render_reader(results["reader"]))
+        print()
     if not args.many_sellers:
         results["ratios"] = {k: {"value": v, "target": t} for k, (v, t) in ratios(results).items()}
         print(render(results))

@@ -9,7 +9,7 @@ from tests.conftest import REPO
 def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
     args = (
         f"--days 4 --orders-per-day 10 --short-days 2 --repeats 1 --no-double --no-spark --out {tmp_path} "
-        "--ms-sellers 2 --ms-days 3 --ms-orders-per-day 5"
+        "--ms-sellers 2 --ms-days 3 --ms-orders-per-day 5 --reader-days 3"
     )
     done = subprocess.run(
         ["make", "-s", "bench", f"BENCH_ARGS={args}"], cwd=REPO, capture_output=True, text=True, timeout=1800
@@ -28,11 +28,15 @@ def test_make_bench_at_tiny_scale_prints_the_table_and_writes_json(tmp_path):
         "many sellers: 2 sellers x 2 marketplaces, 3 days",
         "where a night went",
         "night / one large seller's night",
+        "reader alone (3 All Orders files",
     ):
         assert line in done.stdout
     (written,) = tmp_path.glob("bench-*.json")
     figures = json.loads(written.read_text())
     assert figures["days"] == 4 and figures["files"] > 4 * 2
+    # The reader alone: both readers read every row of the same 3 days of All Orders.
+    reader = figures["reader"]
+    assert reader["files"] == 3 and reader["columnar"]["rows"] == reader["pandas (before)"]["rows"] > 3 * 10
     for step in ("floor", "backfill", "nightly", "nightly_short_history"):
         assert figures[step]["seconds"] > 0
     assert figures["backfill"]["peak_rss_bytes"] > 50 * 2**20
