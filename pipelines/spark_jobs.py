@@ -4,7 +4,8 @@
 Spark with the annotation rules of pipelines/defs/alerts/assets.py, then writes the marts the
 notification outbox reads (NOTIFY_MARTS) as Parquet for the DuckDB file's views; `export DIR`
 writes every mart as Parquet, one folder per table. A process of its own, because the Hive
-metastore (embedded Derby) admits one Spark driver at a time: dbt's session and these jobs take turns, and each releases it on exit.
+metastore (embedded Derby) admits one Spark driver at a time: dbt's session and these jobs take
+turns, and each releases it on exit.
 """
 
 from __future__ import annotations
