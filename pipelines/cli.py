@@ -347,18 +347,17 @@ def _open_marts():
         with duckdb.connect(str(path), read_only=True) as con:
             yield con, path
         return
+    from pipelines.lib.warehouse import create_parquet_views, parquet_folders
+
     folder = engine.published_marts_path()
-    tables = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+    tables = parquet_folders(folder)
     if not tables:
         raise UsageError(
             f"no Spark marts published in {folder}: run `SELLERHEALTH_ENGINE=spark sellerhealth run` "
             "(or `make spark-demo`) first, or set SELLERHEALTH_SPARK_DIR"
         )
     with duckdb.connect() as con:
-        con.execute("create schema marts")
-        for table in tables:
-            pattern = str(folder / table / "*.parquet").replace("'", "''")
-            con.execute(f"create view marts.{table} as select * from read_parquet('{pattern}')")
+        create_parquet_views(con, folder, tables)
         yield con, folder
 
 

@@ -1,9 +1,11 @@
 """Work on the Spark tables, each job in its own short-lived process with its own Spark session.
 
 `python -m pipelines.spark_jobs alerts` merges the episodes of the dbt build into `marts.alerts` on
-Spark with the annotation rules of pipelines/defs/alerts/assets.py; `export DIR` writes every mart as Parquet,
-one folder per table. A process of its own, because the Hive metastore (embedded Derby) admits one
-Spark driver at a time: dbt's session and these jobs take turns, and each releases it on exit.
+Spark with the annotation rules of pipelines/defs/alerts/assets.py, then writes the marts the
+notification outbox reads (NOTIFY_MARTS) as Parquet for the DuckDB file's views; `export DIR`
+writes every mart as Parquet, one folder per table. A process of its own, because the Hive
+metastore (embedded Derby) admits one Spark driver at a time: dbt's session and these jobs take
+turns, and each releases it on exit.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 
 RESULT_PREFIX = "SPARK_JOB_RESULT "
 ALERTS = "marts.alerts"
+# what pipelines/defs/notify/outbox.py reads: the alerts, the metric series behind them, the orders behind those
+NOTIFY_MARTS = ("alerts", "seller_metrics_daily", "fct_orders")
 # tables a crash of the alerts job can leave behind; never exported
 _ALERTS_NEXT, _ALERTS_PREVIOUS = "marts.alerts__next", "marts.alerts__previous"
 
@@ -147,6 +151,14 @@ def update_alerts_on_spark(spark) -> list:
 # ---------------------------------------------------------------------------------------- export
 
 
+def write_notify_marts(spark) -> dict[str, int]:
+    """The marts of NOTIFY_MARTS that exist, as Parquet in the engine's notify_marts folder, swapped in whole."""
+    from pipelines.lib import engine
+
+    built = [name for name in NOTIFY_MARTS if _table_exists(spark, f"marts.{name}")]
+    return export_swapped(spark, engine.notify_marts_path(), built)
+
+
 def mart_names_spark(spark) -> list[str]:
     names = []
     for table in spark.catalog.listTables("marts"):
@@ -156,12 +168,12 @@ def mart_names_spark(spark) -> list[str]:
     return sorted(names)
 
 
-def export_spark(spark, out: Path) -> dict[str, int]:
-    """Every mart as Parquet under out/<table>/ (timestamps written without time zone, as on DuckDB)."""
+def export_spark(spark, out: Path, names: typing.Iterable[str] | None = None) -> dict[str, int]:
+    """Every mart (or those of `names`) as Parquet under out/<table>/ (timestamps without time zone, as on DuckDB)."""
     from pyspark.sql import functions as F
 
     counts = {}
-    for name in mart_names_spark(spark):
+    for name in mart_names_spark(spark) if names is None else names:
         frame = spark.table(f"marts.{name}")
         for field in frame.schema.fields:
             if field.dataType.typeName() == "timestamp":
@@ -169,6 +181,16 @@ def export_spark(spark, out: Path) -> dict[str, int]:
         target = out / name
         frame.coalesce(1).write.mode("overwrite").parquet(str(target))
         counts[name] = spark.read.parquet(str(target)).count()
+    return counts
+
+
+def export_swapped(spark, target: Path, names: typing.Iterable[str] | None = None) -> dict[str, int]:
+    """export_spark into a staging folder, then swapped in whole for `target`: readers never see half of it."""
+    target = target.resolve()
+    staging = target.with_name(f".{target.name}-new-{uuid.uuid4().hex[:8]}")
+    staging.mkdir(parents=True)
+    counts = export_spark(spark, staging, names)
+    replace_folder(staging, target)
     return counts
 
 
@@ -193,18 +215,15 @@ def main(argv: list[str]) -> int:
     try:
         if command == "alerts":
             merged = update_alerts_on_spark(spark)
-            result = {"alerts": [asdict(a) for a in merged]}
+            # in the same application (no second JVM): what the outbox step reads from the DuckDB file
+            result = {"alerts": [asdict(a) for a in merged], "notify_marts": write_notify_marts(spark)}
         elif command == "export":
             out = Path(argv[1]).resolve()
             out.mkdir(parents=True, exist_ok=True)
             result = {"tables": export_spark(spark, out)}
         elif command == "publish":
             # the marts of this run as Parquet, swapped in whole: the scorecard and report read them
-            target = Path(argv[1]).resolve()
-            staging = target.with_name(f".{target.name}-new-{uuid.uuid4().hex[:8]}")
-            staging.mkdir(parents=True)
-            result = {"tables": export_spark(spark, staging)}
-            replace_folder(staging, target)
+            result = {"tables": export_swapped(spark, Path(argv[1]))}
         else:
             raise SystemExit(f"unknown spark job {command!r}")
     finally:

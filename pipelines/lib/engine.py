@@ -48,6 +48,11 @@ def published_marts_path(settings: Settings | None = None) -> Path:
     return spark_dir(settings) / "published_marts"
 
 
+def notify_marts_path(settings: Settings | None = None) -> Path:
+    """The marts the notification outbox reads, as Parquet, written by the run's alerts job (docs/spark.md)."""
+    return spark_dir(settings) / "notify_marts"
+
+
 def child_env(settings: Settings | None = None) -> dict[str, str]:
     """The environment of a child process (dbt, a Spark job): this one's, with the run's settings resolved."""
     return {**os.environ, **(settings or Settings.from_env()).dbt_env()}

@@ -134,3 +134,18 @@ def comment_table(con: duckdb.DuckDBPyConnection, table: str, ddl: str, text: st
     con.execute(f"comment on table {table} is {quoted(text)}")
     for column, comment in ddl_column_comments(ddl).items():
         con.execute(f"comment on column {table}.{column} is {quoted(comment)}")
+
+
+def parquet_folders(folder) -> list[str]:
+    """The names of the table folders (`<folder>/<table>/*.parquet`) under `folder`, sorted; none when it is missing."""
+    if not folder.exists():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def create_parquet_views(con: duckdb.DuckDBPyConnection, folder, tables: list[str], schema: str = "marts") -> None:
+    """`schema.<table>` as a view over `<folder>/<table>/*.parquet` for each of `tables` (read_parquet, built in)."""
+    con.execute(f"create schema if not exists {schema}")
+    for table in tables:
+        pattern = str(folder / table / "*.parquet").replace("'", "''")
+        con.execute(f"create or replace view {schema}.{table} as select * from read_parquet('{pattern}')")

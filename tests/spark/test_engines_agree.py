@@ -6,7 +6,9 @@ processes). One generated month (December, whose carrier backlog pushes late shi
 that cluster; `sellerhealth export` writes each engine's marts as Parquet; every row of
 marts.seller_metrics_daily, marts.fct_orders, marts.alerts (both sources), marts.metric_outlook,
 marts.amazon_account_health and marts.metric_reconciliation must be equal, numbers within 1e-9.
-The cluster is stopped whatever happens (the fixture's context manager).
+Both runs have a notifications.yml (one webhook route that takes every change): each engine's
+outbox (marts.alert_notifications in its DuckDB file) and the messages the receiver got must be the
+same too. The cluster is stopped whatever happens (the fixture's context manager).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ pytest.importorskip("pyspark", reason="the Spark engine's extra is not installed
 
 from pipelines.lib.spark_cluster import standalone_cluster  # noqa: E402
 from pipelines.synthetic import generate_exports, upload  # noqa: E402
+from tests.receivers import HttpReceiver  # noqa: E402
 
 START, END = date(2025, 12, 1), date(2025, 12, 31)
 MARKETPLACE = "ATVPDKIKX0DER"
@@ -64,6 +67,17 @@ KEYS = {
 }
 
 
+NOTIFICATIONS = """\
+channels:
+  hook:
+    type: webhook
+    url_env: TEST_HOOK_URL
+routes:
+  - name: all
+    channels: [hook]
+"""
+
+
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *args], env=env, capture_output=True, text=True, timeout=1200
@@ -90,8 +104,16 @@ def cluster(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def exported(s3_endpoint, cluster, tmp_path_factory):
-    """Each engine's marts as Parquet: {"duckdb": dir, "spark": dir}."""
+def hook():
+    """The webhook both runs send their notifications to, each to its own path (/duckdb, /spark)."""
+    receiver = HttpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def exported(s3_endpoint, cluster, hook, tmp_path_factory):
+    """Each engine's marts as Parquet: {"duckdb": dir, "spark": dir}; its warehouse is dir/../seller_health.duckdb."""
     import boto3
 
     bucket = "sellerhealth-engines"
@@ -102,6 +124,7 @@ def exported(s3_endpoint, cluster, tmp_path_factory):
     out, envs = {}, {}
     for name in ("duckdb", "spark"):
         work = tmp_path_factory.mktemp(name)
+        (work / "notifications.yml").write_text(NOTIFICATIONS)
         env = {
             **os.environ,
             "SELLER_EXPORTS_BUCKET": bucket,
@@ -111,10 +134,13 @@ def exported(s3_endpoint, cluster, tmp_path_factory):
             "SPARK_MASTER_URL": cluster.master_url,
             # one shuffle partition per worker core: a month of one seller is a few thousand rows
             "SELLERHEALTH_SPARK_SHUFFLE_PARTITIONS": "2",
+            "SELLERHEALTH_NOTIFICATIONS": str(work / "notifications.yml"),
+            "TEST_HOOK_URL": hook.url(f"/{name}"),
         }
         env.pop("SELLER_EXPORTS_PREFIX", None)
         env.pop("PUBLISHED_WAREHOUSE_PATH", None)
         env.pop("DAGSTER_HOME", None)
+        env.pop("SELLERHEALTH_NOTIFY_RECENT_DAYS", None)
         envs[name], out[name] = env, work / "marts"
     # both runs at once (each its own warehouse and bucket reader), as two users would
     days = ("--start", START.isoformat(), "--end", END.isoformat())
@@ -191,3 +217,40 @@ def test_the_spark_run_used_the_cluster(exported, cluster):
     names = {app["name"] for app in state.get("completedapps", []) + state.get("activeapps", [])}
     assert "sellerhealth-dbt" in names
     assert "sellerhealth-alerts" in names
+
+
+OUTBOX_COLUMNS = (
+    "alert_id, change, change_day, route, channel, status, reason, attempts, idempotency_key, seller_id, "
+    "marketplace_id, source, fulfillment_channel, metric, window_days, severity, opened_on, resolved_on, "
+    "days_open, value, target, target_condition, behind, headroom"
+)
+
+
+def test_both_engines_record_and_send_the_same_notifications(exported, hook):
+    """One code path for notifications: the Spark run's outbox and messages are the DuckDB run's."""
+    outboxes = {}
+    for name, folder in exported.items():
+        with duckdb.connect(str(folder.parent / "seller_health.duckdb"), read_only=True) as con:
+            outboxes[name] = con.execute(
+                f"select {OUTBOX_COLUMNS} from marts.alert_notifications order by alert_id, change"
+            ).fetchall()
+    duck, spark = outboxes["duckdb"], outboxes["spark"]
+    assert len(spark) == len(duck)
+    for a, b in zip(duck, spark, strict=True):
+        assert all(_same(x, y) for x, y in zip(a, b, strict=True)), f"outboxes differ:\n duckdb {a}\n spark  {b}"
+    # the route takes every change: the December late-shipment alert (opened Dec 10-20) is among them,
+    # OPENED, or RESOLVED when it was over by Dec 31 (one run saw it open and close)
+    late = [r for r in spark if r[13] == "late_shipment_rate" and r[14] == 10]
+    assert any(date(2025, 12, 10) <= r[16] <= date(2025, 12, 20) for r in late)
+    assert all(r[1] == ("RESOLVED" if r[17] else "OPENED") for r in late)
+    # only the last 2 days of data (Dec 30, 31) are sent; the rest is SKIPPED as old, on both engines
+    assert all((r[5] == "SENT") == (r[2] >= date(2025, 12, 30)) for r in spark)
+    assert all(r[5] == "SENT" or r[6].startswith(f"the change's day {r[2]} is before the recent period") for r in spark)
+    # one message per run with what was sent: the same changes, the same idempotency key
+    sent = {name: [p.body for p in hook.on(f"/{name}")] for name in exported}
+    assert len(sent["spark"]) == len(sent["duckdb"]) == (1 if any(r[5] == "SENT" for r in duck) else 0)
+    for a, b in zip(sent["duckdb"], sent["spark"], strict=True):
+        assert (a["idempotency_key"], a["text"]) == (b["idempotency_key"], b["text"])
+        assert len(a["changes"]) == len(b["changes"])
+        for x, y in zip(a["changes"], b["changes"], strict=True):
+            assert x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x), f"changes differ:\n {x}\n {y}"

@@ -3,30 +3,71 @@
 `marts.alert_notifications` runs right after `marts.alerts` and records the run's changes;
 `notifications.delivery` sends them. Delivery never fails the run: a channel that does not answer
 leaves its messages FAILED for the next run, and the asset check `delivered` warns.
+
+On the Spark engine the marts are Spark tables: the run's alerts job also writes the ones the outbox
+reads as Parquet (pipelines/spark_jobs.py, NOTIFY_MARTS), and for the outbox step they are views of
+the DuckDB file over that Parquet. The same code then records the changes, and the outbox and its
+state stay in the DuckDB file on both engines (docs/spark.md).
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 import dagster as dg
+import duckdb
 
 from pipelines.defs.alerts.assets import ALERTS_KEY
 from pipelines.defs.notify.config import NotificationsConfig, load_notifications, notifications_path
 from pipelines.defs.notify.deliver import deliver, failing
 from pipelines.defs.notify.outbox import record_changes
 from pipelines.lib import engine
-from pipelines.resources import Warehouse
+from pipelines.lib.warehouse import create_parquet_views, parquet_folders
+from pipelines.resources import ConfigurationError, Warehouse
 
 OUTBOX_KEY = dg.AssetKey(["marts", "alert_notifications"])
 DELIVERY_KEY = dg.AssetKey(["notifications", "delivery"])
 DELIVERED_CHECK = "delivered"
-# The outbox reads marts.alerts and the metric marts from the DuckDB file; on Spark they live in Spark.
-SPARK_NOT_YET = "notifications are not sent on the Spark engine yet (docs/spark.md): nothing recorded or sent"
 
 
 def utc_now() -> datetime:
     """Naive UTC, as the outbox's timestamps are stored."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+@contextmanager
+def spark_marts(con: duckdb.DuckDBPyConnection) -> Iterator[list[str]]:
+    """On the Spark engine: the marts the alerts job wrote as Parquet, as views `marts.<table>` while in use.
+
+    The views are dropped afterwards, so the DuckDB file keeps only the outbox and its state. A base
+    table of the same name (the file was once built by the DuckDB engine) is never replaced: that stops.
+    """
+    folder = engine.notify_marts_path()
+    tables = parquet_folders(folder)
+    if "alerts" not in tables:
+        raise ConfigurationError(
+            f"no marts.alerts as Parquet in {folder}: the alerts step of this run writes it on the Spark engine "
+            "(SELLERHEALTH_SPARK_DIR must be the same for every step)"
+        )
+    placeholders = ", ".join("?" for _ in tables)
+    clashing = con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' "
+        f"and table_type = 'BASE TABLE' and table_name in ({placeholders})",
+        tables,
+    ).fetchall()
+    if clashing:
+        raise ConfigurationError(
+            f"{con.execute('select current_database()').fetchone()[0]} has tables "
+            f"{', '.join('marts.' + t for (t,) in clashing)} of a DuckDB-engine run; the Spark engine reads "
+            "those marts from Spark: use another WAREHOUSE_PATH for the Spark engine"
+        )
+    create_parquet_views(con, folder, tables)
+    try:
+        yield tables
+    finally:
+        for table in tables:
+            con.execute(f"drop view if exists marts.{table}")
 
 
 class Notifications(dg.ConfigurableResource):
@@ -59,12 +100,9 @@ def alert_notifications(
     context: dg.AssetExecutionContext, warehouse: Warehouse, notifications: Notifications
 ) -> dg.MaterializeResult:
     config = notifications.load()
-    if engine.is_spark():
-        (context.log.warning if config else context.log.info)(SPARK_NOT_YET)
-        return dg.MaterializeResult(metadata={"changes": 0, "pending": 0, "skipped_as_old": 0})
     if config is None:
         context.log.info(f"no notifications.yml ({notifications_path() or 'SELLERHEALTH_NOTIFICATIONS is not set'})")
-    with warehouse.connect() as con:
+    with warehouse.connect() as con, spark_marts(con) if engine.is_spark() else nullcontext():
         recorded = record_changes(con, config, utc_now(), config.recent_days if config else 1)
     context.log.info(
         f"{recorded.changes} alert changes; {recorded.pending} notifications to send, "
@@ -91,7 +129,7 @@ def notification_delivery(
 ) -> dg.MaterializeResult:
     config = notifications.load()
     result, still_failing = None, []
-    if config is not None and not engine.is_spark():
+    if config is not None:
         try:
             with warehouse.connect() as con:
                 result = deliver(con, config, utc_now, context.log.info)
