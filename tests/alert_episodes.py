@@ -105,8 +105,8 @@ def update_alerts_after_dbt(con: duckdb.DuckDBPyConnection) -> list[Alert]:
     return update_alerts(build_alert_episodes(con))
 
 
-def episodes(series: Series, days: Iterable[Day]) -> list[Alert]:
-    """The episodes the SQL computes for one series of days (in any order), oldest first."""
+def metrics_table() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with an empty `marts.seller_metrics_daily` of the columns the episodes read."""
     con = duckdb.connect()
     con.execute("create schema marts")
     con.execute(
@@ -114,6 +114,12 @@ def episodes(series: Series, days: Iterable[Day]) -> list[Alert]:
         "fulfillment_channel varchar, metric varchar, window_days integer, as_of_date date, status varchar, "
         "value double, target double, target_condition varchar)"
     )
+    return con
+
+
+def episodes(series: Series, days: Iterable[Day]) -> list[Alert]:
+    """The episodes the SQL computes for one series of days (in any order), oldest first."""
+    con = metrics_table()
     rows = [(*vars(series).values(), *vars(day).values()) for day in days]
     if rows:
         con.executemany("insert into marts.seller_metrics_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

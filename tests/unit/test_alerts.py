@@ -16,7 +16,7 @@ from pipelines.defs.alerts.assets import (
     read_alerts,
     update_alerts,
 )
-from tests.alert_episodes import Day, episodes, update_alerts_after_dbt
+from tests.alert_episodes import Day, episodes, metrics_table, update_alerts_after_dbt
 
 ODR = Series("A2SELLER1X", "ATVPDKIKX0DER", "MFN", "odr", 60)
 LATE = Series("A2SELLER1X", "ATVPDKIKX0DER", "MFN", "late_shipment_rate", 10)
@@ -146,13 +146,7 @@ def test_two_annotated_alerts_merged_by_restatement_hand_one_annotation_over_and
 
 
 def metrics_con(rows: list[tuple[Series, Day]]) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.seller_metrics_daily (seller_id varchar, marketplace_id varchar, "
-        "fulfillment_channel varchar, metric varchar, window_days integer, as_of_date date, status varchar, "
-        "value double, target double, target_condition varchar)"
-    )
+    con = metrics_table()
     replace_metrics(con, rows)
     return con
 
