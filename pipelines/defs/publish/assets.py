@@ -15,6 +15,7 @@ reconnects.
 
 import fcntl
 import os
+import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -89,7 +90,7 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
     link planted there is replaced by the file, its target is never written.
 
     `timings`, when given, receives the seconds of each part (checkpoint, copy, fsync, trim, check, swap).
-    The copy keeps the marts and the raw exports, not dbt's staging and intermediate schemas.
+    The copy keeps the marts, the raw exports and the intermediate tables the marts views read (not dbt's staging schema nor the other intermediate tables).
     """
     timings = {} if timings is None else timings
     clock = time.monotonic()
@@ -137,40 +138,73 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
     return target
 
 
-# dbt's internals: readers of the published copy see the marts and the raw exports only.
+# dbt's internals: readers of the published copy see the marts and the raw exports, and of dbt's
+# intermediate tables only those the marts views read (READ_BY_VIEWS_COMMENT says so on each).
 INTERNAL_SCHEMAS = ("staging", "intermediate")
+VIEW_SOURCE_SCHEMA = "intermediate"
+READ_BY_VIEWS_COMMENT = "Internal: a step of the build that {views} read{s}; query {them} instead."
+
+
+def tables_read_by_views(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> dict[str, list[str]]:
+    """The intermediate tables the views of `schema` read: {table: [view, ...]}.
+
+    From the views' definitions as DuckDB stores them (`FROM intermediate.int_order_events`);
+    the publication checks afterwards that every view still answers, so a table missed here fails
+    the publication, never a reader.
+    """
+    tables = [
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = ?", [VIEW_SOURCE_SCHEMA]
+        ).fetchall()
+    ]
+    read: dict[str, list[str]] = {}
+    for view, sql in con.execute(
+        "select view_name, sql from duckdb_views() where schema_name = ? and not internal order by view_name",
+        [schema],
+    ).fetchall():
+        for table in tables:
+            if re.search(rf'\b"?{VIEW_SOURCE_SCHEMA}"?\s*\.\s*"?{re.escape(table)}"?(?![\w"])', sql):
+                read.setdefault(table, []).append(f"{schema}.{view}")
+    return read
 
 
 def keep_only_what_readers_use(con: duckdb.DuckDBPyConnection) -> None:
-    """Turn the views of `marts` into tables (with their comments), then drop dbt's internal schemas.
+    """Drop dbt's staging schema and every intermediate table no view of `marts` reads.
 
-    The views (fct_orders, fct_return_requests) read the intermediate tables; as tables they keep
-    working once those are gone. BI users then see `marts` (documented: every column has a comment)
-    and `raw` (the exports as loaded, for audits; docs/bi.md), not dbt's staging and intermediate steps.
+    BI users see `marts` (documented: every column has a comment) and `raw` (the exports as loaded,
+    for audits; docs/bi.md). `marts.fct_orders` and `marts.fct_return_requests` stay views, as in
+    the working warehouse: their flags are as of the latest loaded day, so as tables they would be
+    rewritten whole on every publication (3 s a night for a year of a large seller, growing with
+    the history). The intermediate tables they read stay, each with a comment naming its views.
     """
     present = {name for (name,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
-    internal = [name for name in INTERNAL_SCHEMAS if name in present]
-    if not internal:
+    if not present & set(INTERNAL_SCHEMAS):
         return
-    views = con.execute(
-        "select view_name, comment from duckdb_views() where schema_name = 'marts' and not internal"
-    ).fetchall()
-    for view, comment in views:
-        columns = con.execute(
-            "select column_name, comment from duckdb_columns() where schema_name = 'marts' and table_name = ? "
-            "order by column_index",
-            [view],
-        ).fetchall()
-        con.execute(f'create table marts."{view}__table" as select * from marts."{view}"')
-        con.execute(f'drop view marts."{view}"')
-        con.execute(f'alter table marts."{view}__table" rename to "{view}"')
-        if comment:
-            con.execute(f'comment on table marts."{view}" is {_quote(comment)}')
-        for column, text in columns:
-            if text:
-                con.execute(f'comment on column marts."{view}"."{column}" is {_quote(text)}')
-    for name in internal:
-        con.execute(f'drop schema "{name}" cascade')
+    keep = tables_read_by_views(con) if VIEW_SOURCE_SCHEMA in present else {}
+    if "staging" in present:
+        con.execute('drop schema "staging" cascade')
+    if VIEW_SOURCE_SCHEMA in present:
+        for kind, name in con.execute(
+            "select 'table', table_name from duckdb_tables() where schema_name = ? "
+            "union all select 'view', view_name from duckdb_views() where schema_name = ? and not internal",
+            [VIEW_SOURCE_SCHEMA, VIEW_SOURCE_SCHEMA],
+        ).fetchall():
+            if name not in keep:
+                con.execute(f'drop {kind} "{VIEW_SOURCE_SCHEMA}"."{name}"')
+        for table, views in keep.items():
+            comment = READ_BY_VIEWS_COMMENT.format(
+                views=" and ".join(views), s="s" if len(views) == 1 else "", them="it" if len(views) == 1 else "them"
+            )
+            con.execute(f'comment on table "{VIEW_SOURCE_SCHEMA}"."{table}" is {_quote(comment)}')
+        if not keep:
+            con.execute(f'drop schema "{VIEW_SOURCE_SCHEMA}"')
+    # every view of the copy still answers (nothing it reads was dropped)
+    for schema, view in con.execute(
+        "select schema_name, view_name from duckdb_views() where not internal and schema_name not in "
+        "('information_schema', 'pg_catalog')"
+    ).fetchall():
+        con.execute(f'select * from "{schema}"."{view}" limit 0').fetchall()
     con.execute("checkpoint")
 
 
