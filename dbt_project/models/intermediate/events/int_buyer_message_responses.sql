@@ -3,10 +3,32 @@
 -- of D: received on day r, it is at most 24 h old at the end of r (received_at >= r 00:00, so
 -- D+1 00:00 - received_at <= 24 h) and more than 24 h old at the end of r+1. So it leaves
 -- pending on its reply day if that is r or r+1, else on r+1. Exactly 24 h is on time.
+--
+-- Incremental (macros/incremental.sql): a night rebuilds the messages that rows loaded since the
+-- last build touch, so its cost does not grow with the history kept.
+{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'message_id']) }}
+
 with
 
+{% if is_incremental() -%}
+touched_messages as (
+    select seller_id, marketplace_id, message_id
+    from {{ source('raw', 'buyer_messages') }}
+    where _loaded_at > {{ last_loaded_through() }}
+),
+{%- endif %}
+
 messages as (
-    select * from {{ ref('stg_buyer_messages__messages') }}
+    select * from {{ ref('stg_buyer_messages__messages') }} as messages
+    {%- if is_incremental() %}
+    where exists (
+        select 1
+        from touched_messages
+        where touched_messages.seller_id = messages.seller_id
+            and touched_messages.marketplace_id = messages.marketplace_id
+            and touched_messages.message_id = messages.message_id
+    )
+    {%- endif %}
 ),
 
 message_days as (
@@ -50,7 +72,10 @@ final as (
         case
             when not is_no_response_needed and not is_answered_within_24h
                 then {{ add_days('received_day', 1) }}
-        end as late_response_from_day
+        end as late_response_from_day,
+
+        ---------- build
+        {{ loaded_through_column() }}
 
     from message_days
 )
