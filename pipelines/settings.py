@@ -50,7 +50,7 @@ class Settings:
     # Larger sorts, joins and windows spill to disk beside the warehouse; DuckDB's own default, 80%
     # of the machine, is no limit at all on a machine shared with other work.
     duckdb_memory_limit: str = _setting(
-        "SELLERHEALTH_DUCKDB_MEMORY_LIMIT", "768MB", "DuckDB's memory for the pipeline and dbt"
+        "SELLERHEALTH_DUCKDB_MEMORY_LIMIT", "2GB", "DuckDB's memory for the pipeline and dbt"
     )
     nightly_hour: str = _setting("SELLERHEALTH_NIGHTLY_HOUR", "2", "the hour of the nightly run")
     timezone: str = _setting("SELLERHEALTH_TIMEZONE", "UTC", "the time zone of that hour")

@@ -47,7 +47,7 @@ def test_every_setting_is_documented_with_its_default():
 def test_the_defaults_are_those_of_the_docs_worked_by_hand():
     settings = Settings.from_env({})
     assert settings.warehouse_path == "warehouse/seller_health.duckdb"
-    assert settings.duckdb_memory_limit == "768MB"
+    assert settings.duckdb_memory_limit == "2GB"
     assert (settings.nightly_hour, settings.timezone, settings.first_day) == ("2", "UTC", "2025-01-01")
     assert settings.engine_name() == "duckdb"
 
@@ -76,7 +76,7 @@ def test_blank_means_the_default_and_values_are_kept_as_given(tmp_path):
         {"WAREHOUSE_PATH": str(tmp_path / "w.duckdb"), "SELLERHEALTH_DUCKDB_MEMORY_LIMIT": "  ", "SPARK_MASTER_URL": ""}
     )
     assert settings.warehouse() == tmp_path / "w.duckdb"
-    assert settings.duckdb_memory_limit == "768MB"
+    assert settings.duckdb_memory_limit == "2GB"
     assert settings.published_warehouse() == tmp_path / "seller_health_published.duckdb"
     assert settings.spark_folder() == tmp_path / "spark"
     assert settings.raw_folder() == tmp_path / "spark" / "raw"
