@@ -90,7 +90,8 @@ def publish(warehouse: Warehouse, timings: dict[str, float] | None = None) -> Pa
     link planted there is replaced by the file, its target is never written.
 
     `timings`, when given, receives the seconds of each part (checkpoint, copy, fsync, trim, check, swap).
-    The copy keeps the marts, the raw exports and the intermediate tables the marts views read (not dbt's staging schema nor the other intermediate tables).
+    The copy keeps the marts, the raw exports and the intermediate tables the marts views read, not
+    dbt's staging schema nor the other intermediate tables.
     """
     timings = {} if timings is None else timings
     clock = time.monotonic()
