@@ -22,7 +22,7 @@ import polars as pl
 from pipelines.lib.layout import ExportKey
 from pipelines.lib.parsing import FileRejected, ParsedFile, TextFile, check_files, read_file
 from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
-from pipelines.resources import ExportObject, S3Exports
+from pipelines.resources import ExportObject, S3Exports, known_folders
 
 DOWNLOAD_THREADS = 8
 # Files in flight at once: bounds memory (a batch's rows are held as Polars frames until they are
@@ -145,7 +145,8 @@ def ingest_export(
     """Replace the rows of `export` for [first_day, last_day] with what the bucket holds now."""
     log = log or logging.getLogger(__name__)
     started = time.monotonic()
-    listing = s3.list_export(export, first_day, last_day)
+    ensure_raw_tables(con)
+    listing = s3.list_export(export, first_day, last_day, _known_folders(con, export, first_day))
     summary = IngestSummary(export, first_day, last_day, invalid_keys=listing.invalid_keys)
     summary.seconds["listing"] = time.monotonic() - started
     for message in listing.invalid_keys:
@@ -154,7 +155,6 @@ def ingest_export(
     table = f"{RAW_SCHEMA}.{export}"
     client = s3.client()
 
-    ensure_raw_tables(con)
     # Batches go to loading tables first, each committed on its own: DuckDB holds a transaction's
     # new rows in memory, so a year loaded in one transaction grew by 0.5 GB per million rows.
     # The raw tables then change in one short transaction: nothing of the range, or all of it.
@@ -208,6 +208,17 @@ def ingest_export(
             con.execute(f"drop table if exists {name}")
     log.info(summary.timing_line())
     return summary
+
+
+def _known_folders(con: duckdb.DuckDBPyConnection, export: str, first_day: date) -> dict:
+    """What the ledger holds of each seller-marketplace folder of `export`: it plans the listing's requests."""
+    return known_folders(
+        con.execute(
+            f"select seller_id, marketplace_id, count(*), count(*) filter (where dt >= ?), count(distinct dt) "
+            f"from {RAW_SCHEMA}.ingested_files where export = ? group by all",
+            [first_day, export],
+        ).fetchall()
+    )
 
 
 def _create_loading_tables(con: duckdb.DuckDBPyConnection, export: str) -> dict[str, str]:
