@@ -131,24 +131,26 @@ cohorts as (
     group by seller_id, marketplace_id, deliver_by_day, valid_tracking_day, delivered_on_time_day
 ),
 
-counted as (
+-- Each entry's population and events: the cohorts of its metric, seller, marketplace and channel
+-- whose membership covers the entry's day. An inner join on the equal keys with the rest as a
+-- filter: with the conditions inside a left join DuckDB compares every entry with every cohort
+-- (a nested loop join, which grew with the square of the sellers).
+members as (
     select
         entries.seller_id,
         entries.marketplace_id,
         entries.snapshot_date,
         entries.amazon_metric,
         entries.fulfillment_channel,
-        coalesce(sum(cohorts.orders), 0) as denominator,
-        coalesce(sum(
-            case when cohorts.event_day <= entries.as_of_date then cohorts.orders else 0 end
-        ), 0) as numerator
+        sum(cohorts.orders) as denominator,
+        sum(case when cohorts.event_day <= entries.as_of_date then cohorts.orders else 0 end) as numerator
     from entries
-    left join cohorts
+    inner join cohorts
         on entries.metric = cohorts.metric
         and entries.seller_id = cohorts.seller_id
         and entries.marketplace_id = cohorts.marketplace_id
         and entries.fulfillment_channel = cohorts.fulfillment_channel
-        and cohorts.population_day between entries.reporting_date_from and entries.reporting_date_to
+    where cohorts.population_day between entries.reporting_date_from and entries.reporting_date_to
         and (cohorts.member_from_day is null or entries.as_of_date >= cohorts.member_from_day)
         and (cohorts.member_until_day is null or entries.as_of_date <= cohorts.member_until_day)
     group by
@@ -157,6 +159,25 @@ counted as (
         entries.snapshot_date,
         entries.amazon_metric,
         entries.fulfillment_channel
+),
+
+-- every entry, 0 where no order is in its population
+counted as (
+    select distinct
+        entries.seller_id,
+        entries.marketplace_id,
+        entries.snapshot_date,
+        entries.amazon_metric,
+        entries.fulfillment_channel,
+        coalesce(members.denominator, 0) as denominator,
+        coalesce(members.numerator, 0) as numerator
+    from entries
+    left join members
+        on entries.seller_id = members.seller_id
+        and entries.marketplace_id = members.marketplace_id
+        and entries.snapshot_date = members.snapshot_date
+        and entries.amazon_metric = members.amazon_metric
+        and entries.fulfillment_channel = members.fulfillment_channel
 ),
 
 covered as (
