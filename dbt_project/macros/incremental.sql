@@ -4,14 +4,15 @@
     A night adds one day of exports to a year of history. The models with a row per order item,
     shipment or order (stg_orders__order_items, stg_mfn_shipments__shipments, int_orders,
     int_mfn_shipment_events, int_order_events) rebuild only the orders that rows loaded since
-    their last build touch, so a night's cost does not grow with the history kept. Everything
-    downstream of them (the metric models, one row per series and as-of day) is small and is
-    rebuilt in full.
+    their last build touch, int_buyer_message_responses only the messages, and
+    int_metric_outlook_values only the as-of days those orders can change; so a night's cost does
+    not grow with the history kept. The other metric models (one row per series and as-of day)
+    are small and are rebuilt in full.
 
     How a model knows what changed: every row it writes carries `_loaded_through`, the newest
     `loaded_at` of raw.ingested_files when it was built. Raw rows with a later `_loaded_at` were
-    loaded after that build; the orders they belong to are rebuilt (all their rows: dbt deletes
-    the model's rows of those orders, then inserts the new ones). A failed build leaves
+    loaded after that build; the records they belong to are rebuilt (all their rows: dbt deletes
+    the model's rows of those records, then inserts the new ones). A failed build leaves
     `_loaded_through` where it was, so the next build picks the same rows up again.
 
     What this cannot see is a row that disappeared: a file deleted from the bucket or re-uploaded
@@ -22,16 +23,16 @@
 #}
 
 {#
-    The configuration of a per-order incremental model; key: its unique key columns.
+    The configuration of a per-record incremental model; key: its unique key columns.
     On Spark the model is a table rebuilt in full on every run: dbt-spark has no delete+insert,
     its merge needs Delta or Iceberg tables (jars the pyspark wheel does not ship), and an append
     to plain Parquet would keep the stale versions of the orders it rebuilds (docs/spark.md).
 #}
-{% macro per_order_incremental_config(key) -%}
-    {{ return(adapter.dispatch('per_order_incremental_config')(key)) }}
+{% macro per_record_incremental_config(key) -%}
+    {{ return(adapter.dispatch('per_record_incremental_config')(key)) }}
 {%- endmacro %}
 
-{% macro default__per_order_incremental_config(key) -%}
+{% macro default__per_record_incremental_config(key) -%}
     {{ config(
         materialized='incremental',
         unique_key=key,
@@ -40,7 +41,7 @@
     ) }}
 {%- endmacro %}
 
-{% macro spark__per_order_incremental_config(key) -%}
+{% macro spark__per_record_incremental_config(key) -%}
     {{ config(materialized='table') }}
 {%- endmacro %}
 
@@ -72,22 +73,25 @@
 {%- endmacro %}
 
 {#
-    The orders (seller_id, marketplace_id, amazon_order_id) that rows of `exports` loaded since
-    this model's last build touch. `exports` is a list of dicts: export (a raw table) and
-    record_key (the columns of its record key, without seller and marketplace). A record keyed by
-    something else than the order (a claim, a message) touches the orders of all its versions: a
-    new version may move it from one order to another.
+    The records (seller_id, marketplace_id and the columns of `key`; by default the order,
+    amazon_order_id) that rows of `exports` loaded since this model's last build touch. `exports`
+    is a list of dicts: export (a raw table) and record_key (the columns of its record key,
+    without seller and marketplace). An export whose record key holds `key` names every record it
+    touches in its own new rows. A record keyed by something else (a claim, a message, for the
+    order key) touches the records of all its versions: a new version may move it from one order
+    to another.
 #}
-{% macro orders_touched_since_last_build(exports) -%}
+{% macro records_touched_since_last_build(exports, key=['amazon_order_id']) -%}
     {%- for item in exports %}
     {%- set relation = source('raw', item.export) %}
-    {%- if 'amazon_order_id' in item.record_key %}
-    {#- keyed by the order (and item): its own rows name every order it touches #}
-    select seller_id, marketplace_id, amazon_order_id
+    {%- set keyed_by_record = (key | reject('in', item.record_key) | list | length) == 0 %}
+    {%- if keyed_by_record %}
+    select seller_id, marketplace_id, {{ key | join(', ') }}
     from {{ relation }}
     where _loaded_at > {{ last_loaded_through() }}
     {%- else %}
-    select versions.seller_id, versions.marketplace_id, versions.amazon_order_id
+    select versions.seller_id, versions.marketplace_id
+        {%- for column in key %}, versions.{{ column }}{% endfor %}
     from {{ relation }} as versions
     where exists (
         select 1
@@ -105,17 +109,20 @@
 {%- endmacro %}
 
 {#
-    A where clause keeping the rows of `relation_alias` whose order is in `touched` (a CTE of
-    orders_touched_since_last_build); nothing on a full build.
+    A where clause keeping the rows of `relation_alias` whose record (seller, marketplace and
+    `key`) is in `touched` (a CTE of records_touched_since_last_build with the same key); nothing
+    on a full build.
 #}
-{% macro where_order_touched(relation_alias, touched='touched_orders') -%}
+{% macro where_record_touched(relation_alias, touched='touched_orders', key=['amazon_order_id']) -%}
     {%- if is_incremental() %}
     where exists (
         select 1
         from {{ touched }}
         where {{ touched }}.seller_id = {{ relation_alias }}.seller_id
             and {{ touched }}.marketplace_id = {{ relation_alias }}.marketplace_id
-            and {{ touched }}.amazon_order_id = {{ relation_alias }}.amazon_order_id
+            {%- for column in key %}
+            and {{ touched }}.{{ column }} = {{ relation_alias }}.{{ column }}
+            {%- endfor %}
     )
     {%- endif %}
 {%- endmacro %}

@@ -6,29 +6,21 @@
 --
 -- Incremental (macros/incremental.sql): a night rebuilds the messages that rows loaded since the
 -- last build touch, so its cost does not grow with the history kept.
-{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'message_id']) }}
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'message_id']) }}
 
 with
 
 {% if is_incremental() -%}
 touched_messages as (
-    select seller_id, marketplace_id, message_id
-    from {{ source('raw', 'buyer_messages') }}
-    where _loaded_at > {{ last_loaded_through() }}
+    {{ records_touched_since_last_build(
+        [{'export': 'buyer_messages', 'record_key': ['message_id']}], key=['message_id']
+    ) }}
 ),
 {%- endif %}
 
 messages as (
     select * from {{ ref('stg_buyer_messages__messages') }} as messages
-    {%- if is_incremental() %}
-    where exists (
-        select 1
-        from touched_messages
-        where touched_messages.seller_id = messages.seller_id
-            and touched_messages.marketplace_id = messages.marketplace_id
-            and touched_messages.message_id = messages.message_id
-    )
-    {%- endif %}
+    {{ where_record_touched('messages', 'touched_messages', key=['message_id']) }}
 ),
 
 message_days as (

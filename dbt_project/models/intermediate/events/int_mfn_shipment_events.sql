@@ -1,13 +1,13 @@
 -- One row per seller-fulfilled order of mfn_shipments (whether or not it is in `orders`: the
 -- shipping metrics take their orders from this export), with the UTC days of its shipping
 -- events. An event on day e counts for every as-of day D >= e (its timestamp < D+1 00:00).
-{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
 
 with
 
 {% if is_incremental() -%}
 touched_orders as (
-    {{ orders_touched_since_last_build([
+    {{ records_touched_since_last_build([
         {'export': 'mfn_shipments', 'record_key': ['amazon_order_id']},
         {'export': 'cancellations', 'record_key': ['amazon_order_id']},
     ]) }}
@@ -16,7 +16,7 @@ touched_orders as (
 
 shipments as (
     select * from {{ ref('stg_mfn_shipments__shipments') }} as shipments
-    {{ where_order_touched('shipments') }}
+    {{ where_record_touched('shipments') }}
 ),
 
 cancellations as (

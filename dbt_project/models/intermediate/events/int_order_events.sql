@@ -2,14 +2,14 @@
 -- "Order events"). An event of day e holds for every as-of day D >= e; only the late shipment
 -- can end (when the order is cancelled), so it has a first and a last day. Events of an order
 -- unknown to `orders` count nowhere: every event joins to this model's orders.
-{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
 
 with
 
 {% if is_incremental() -%}
 -- every export that holds an event of an order
 touched_orders as (
-    {{ orders_touched_since_last_build([
+    {{ records_touched_since_last_build([
         {'export': 'orders', 'record_key': ['amazon_order_id', 'sku']},
         {'export': 'feedback', 'record_key': ['amazon_order_id']},
         {'export': 'claims', 'record_key': ['claim_id']},
@@ -24,7 +24,7 @@ touched_orders as (
 
 orders as (
     select * from {{ ref('int_orders') }} as orders
-    {{ where_order_touched('orders') }}
+    {{ where_record_touched('orders') }}
 ),
 
 feedback as (
@@ -45,17 +45,17 @@ cancellations as (
 
 shipments as (
     select * from {{ ref('int_mfn_shipment_events') }} as shipments
-    {{ where_order_touched('shipments') }}
+    {{ where_record_touched('shipments') }}
 ),
 
 return_requests as (
     select * from {{ ref('int_return_request_outcomes') }} as return_requests
-    {{ where_order_touched('return_requests') }}
+    {{ where_record_touched('return_requests') }}
 ),
 
 messages as (
     select * from {{ ref('int_buyer_message_responses') }} as messages
-    {{ where_order_touched('messages') }}
+    {{ where_record_touched('messages') }}
 ),
 
 -- one feedback per order, in its latest version: 1 or 2 stars is negative

@@ -1,19 +1,19 @@
 -- One row per order (seller, marketplace, amazon_order_id). Its purchase date, channel and
 -- status are those of its latest item version (ordering rule of docs/exports.md across its items);
 -- its SKUs are listed for drill-down.
-{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
 
 with
 
 {% if is_incremental() -%}
 touched_orders as (
-    {{ orders_touched_since_last_build([{'export': 'orders', 'record_key': ['amazon_order_id', 'sku']}]) }}
+    {{ records_touched_since_last_build([{'export': 'orders', 'record_key': ['amazon_order_id', 'sku']}]) }}
 ),
 {%- endif %}
 
 order_items as (
     select * from {{ ref('stg_orders__order_items') }} as order_items
-    {{ where_order_touched('order_items') }}
+    {{ where_record_touched('order_items') }}
 ),
 
 ranked_items as (

@@ -9,7 +9,7 @@
 -- deliver-by day) is in no window of an as-of day before c (window_end <= D), so earlier days
 -- cannot change; every version's date counts, as a later version may have moved it.
 {#- on Spark a table rebuilt in full on every run (macros/incremental.sql) -#}
-{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'as_of_date']) }}
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'as_of_date']) }}
 {%- set metrics = lagged_metrics() %}
 
 with
@@ -17,7 +17,7 @@ with
 {% if is_incremental() -%}
 -- every export that holds an event of an order or a shipment (as int_order_events)
 touched_orders as (
-    {{ orders_touched_since_last_build([
+    {{ records_touched_since_last_build([
         {'export': 'orders', 'record_key': ['amazon_order_id', 'sku']},
         {'export': 'feedback', 'record_key': ['amazon_order_id']},
         {'export': 'claims', 'record_key': ['claim_id']},
@@ -30,15 +30,15 @@ touched_orders as (
 touched_dates as (
     select orders.seller_id, orders.marketplace_id, {{ day_of('orders.purchase_date') }} as changed_day
     from {{ source('raw', 'orders') }} as orders
-    {{ where_order_touched('orders') }}
+    {{ where_record_touched('orders') }}
     union all
     select shipments.seller_id, shipments.marketplace_id, {{ day_of('shipments.shipped_at') }} as changed_day
     from {{ source('raw', 'mfn_shipments') }} as shipments
-    {{ where_order_touched('shipments') }}
+    {{ where_record_touched('shipments') }}
     union all
     select shipments.seller_id, shipments.marketplace_id, {{ day_of('shipments.latest_delivery_date') }} as changed_day
     from {{ source('raw', 'mfn_shipments') }} as shipments
-    {{ where_order_touched('shipments') }}
+    {{ where_record_touched('shipments') }}
 ),
 
 first_changed_days as (

@@ -1,17 +1,17 @@
 -- One row per seller-fulfilled order: its latest shipment version.
-{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id']) }}
 
 with
 
 {% if is_incremental() -%}
 touched_orders as (
-    {{ orders_touched_since_last_build([{'export': 'mfn_shipments', 'record_key': ['amazon_order_id']}]) }}
+    {{ records_touched_since_last_build([{'export': 'mfn_shipments', 'record_key': ['amazon_order_id']}]) }}
 ),
 {%- endif %}
 
 source as (
     select * from {{ source('raw', 'mfn_shipments') }} as shipments
-    {{ where_order_touched('shipments') }}
+    {{ where_record_touched('shipments') }}
 ),
 
 latest_version as (

@@ -1,19 +1,19 @@
 -- One row per order item (seller, marketplace, amazon_order_id, sku): its latest version.
 -- A table, not a view like the other staging models: the largest export, built incrementally
 -- (a night rebuilds the orders it touches, macros/incremental.sql).
-{{ per_order_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id', 'sku']) }}
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'amazon_order_id', 'sku']) }}
 
 with
 
 {% if is_incremental() -%}
 touched_orders as (
-    {{ orders_touched_since_last_build([{'export': 'orders', 'record_key': ['amazon_order_id', 'sku']}]) }}
+    {{ records_touched_since_last_build([{'export': 'orders', 'record_key': ['amazon_order_id', 'sku']}]) }}
 ),
 {%- endif %}
 
 source as (
     select * from {{ source('raw', 'orders') }} as orders
-    {{ where_order_touched('orders') }}
+    {{ where_record_touched('orders') }}
 ),
 
 latest_version as (
