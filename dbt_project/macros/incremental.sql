@@ -126,3 +126,26 @@
     )
     {%- endif %}
 {%- endmacro %}
+
+{#
+    For every record of `export` (a raw table; record_key: its record key columns, without seller
+    and marketplace) that rows loaded since this model's last build touch, the day `day` (an
+    expression on the export's columns, qualified `versions.`) of each of its versions:
+    seller_id, marketplace_id, changed_day. Every version counts, as a new one may have moved the
+    day or taken the record away from it.
+#}
+{% macro days_of_records_touched_since_last_build(export, record_key, day) -%}
+    {%- set relation = source('raw', export) %}
+    select versions.seller_id, versions.marketplace_id, {{ day }} as changed_day
+    from {{ relation }} as versions
+    where exists (
+        select 1
+        from {{ relation }} as new_rows
+        where new_rows._loaded_at > {{ last_loaded_through() }}
+            and new_rows.seller_id = versions.seller_id
+            and new_rows.marketplace_id = versions.marketplace_id
+            {%- for column in record_key %}
+            and new_rows.{{ column }} = versions.{{ column }}
+            {%- endfor %}
+    )
+{%- endmacro %}

@@ -4,10 +4,11 @@
 -- same SQL as its int_metric_* model, no second implementation.
 --
 -- Incremental (macros/incremental.sql): a build recomputes, per seller-marketplace, the as-of days
--- after its last built one, and every as-of day from the earliest date of an order or shipment
--- that rows loaded since the last build touch. An entity dated c (purchase, shipped or
--- deliver-by day) is in no window of an as-of day before c (window_end <= D), so earlier days
--- cannot change; every version's date counts, as a later version may have moved it.
+-- after its last built one, and every as-of day from the earliest day a record that rows loaded
+-- since the last build touch can change. An order dated c (purchase day) or a shipment (ship or
+-- deliver-by day) is in no window of an as-of day before c (window_end <= D); an event of day e
+-- (feedback, claim, chargeback, cancellation) changes a numerator only from e on. So earlier
+-- days cannot change; every version's day counts, as a later version may have moved it.
 {#- on Spark a table rebuilt in full on every run (macros/incremental.sql) -#}
 {{ per_record_incremental_config(['seller_id', 'marketplace_id', 'as_of_date']) }}
 {%- set metrics = lagged_metrics() %}
@@ -15,30 +16,26 @@
 with
 
 {% if is_incremental() -%}
--- every export that holds an event of an order or a shipment (as int_order_events)
-touched_orders as (
-    {{ records_touched_since_last_build([
-        {'export': 'orders', 'record_key': ['amazon_order_id', 'sku']},
-        {'export': 'feedback', 'record_key': ['amazon_order_id']},
-        {'export': 'claims', 'record_key': ['claim_id']},
-        {'export': 'chargebacks', 'record_key': ['chargeback_id']},
-        {'export': 'cancellations', 'record_key': ['amazon_order_id']},
-        {'export': 'mfn_shipments', 'record_key': ['amazon_order_id']},
-    ]) }}
-),
-
+-- the first as-of day each changed record can move, from every version of it: an order's windows
+-- open on its purchase day, a shipment's on its ship or deliver-by day, and an event (a feedback,
+-- claim, chargeback or cancellation) counts from its own day on, so an old order that gets a
+-- claim tonight changes only the as-of days from the claim's day (docs/headroom-and-outlook.md)
 touched_dates as (
-    select orders.seller_id, orders.marketplace_id, {{ day_of('orders.purchase_date') }} as changed_day
-    from {{ source('raw', 'orders') }} as orders
-    {{ where_record_touched('orders') }}
+    {{ days_of_records_touched_since_last_build(
+        'orders', ['amazon_order_id'], day_of('versions.purchase_date')) }}
     union all
-    select shipments.seller_id, shipments.marketplace_id, {{ day_of('shipments.shipped_at') }} as changed_day
-    from {{ source('raw', 'mfn_shipments') }} as shipments
-    {{ where_record_touched('shipments') }}
+    -- least() skips NULLs on DuckDB and Spark
+    {{ days_of_records_touched_since_last_build(
+        'mfn_shipments', ['amazon_order_id'],
+        'least(' ~ day_of('versions.shipped_at') ~ ', ' ~ day_of('versions.latest_delivery_date') ~ ')') }}
     union all
-    select shipments.seller_id, shipments.marketplace_id, {{ day_of('shipments.latest_delivery_date') }} as changed_day
-    from {{ source('raw', 'mfn_shipments') }} as shipments
-    {{ where_record_touched('shipments') }}
+    {{ days_of_records_touched_since_last_build('feedback', ['amazon_order_id'], 'versions.feedback_date') }}
+    union all
+    {{ days_of_records_touched_since_last_build('claims', ['claim_id'], day_of('versions.filed_at')) }}
+    union all
+    {{ days_of_records_touched_since_last_build('chargebacks', ['chargeback_id'], day_of('versions.filed_at')) }}
+    union all
+    {{ days_of_records_touched_since_last_build('cancellations', ['amazon_order_id'], day_of('versions.cancelled_at')) }}
 ),
 
 first_changed_days as (
