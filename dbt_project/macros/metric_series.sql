@@ -42,27 +42,41 @@
     {%- set series_key = 'seller_id, marketplace_id, fulfillment_channel, metric, window_days, lag_days' -%}
     with
 
-    first_as_of_day as (
-        select min(as_of_date) as first_day from {{ as_of_days }}
+    -- per seller-marketplace: an incremental outlook recomputes different days for each
+    as_of_bounds as (
+        select seller_id, marketplace_id, min(as_of_date) as first_day, max(as_of_date) as last_day
+        from {{ as_of_days }}
+        group by seller_id, marketplace_id
     ),
 
-    -- an interval that ends before the first as-of day adds and takes away its weight before it:
-    -- it changes no as-of day; one that starts before it counts from it on (this keeps an outlook
-    -- of the recent days from sorting all history)
+    -- Only changes on as-of days of the seller-marketplace matter. An interval that ends before
+    -- its first as-of day adds and takes away its weight before it: it changes no as-of day; one
+    -- that starts before it counts from it on (this keeps an outlook of the recent days from
+    -- sorting all history). One that starts after the last as-of day changes none either, and one
+    -- that ends on or after it never takes its weight away (valid_to NULL: open). A
+    -- seller-marketplace with no as-of day has no row to compute.
     valid_intervals as (
         select
-            {{ series_key }},
-            greatest(intervals.valid_from, first_as_of_day.first_day) as valid_from,
-            intervals.valid_to,
+            intervals.seller_id,
+            intervals.marketplace_id,
+            intervals.fulfillment_channel,
+            intervals.metric,
+            intervals.window_days,
+            intervals.lag_days,
+            greatest(intervals.valid_from, as_of_bounds.first_day) as valid_from,
+            case when intervals.valid_to < as_of_bounds.last_day then intervals.valid_to end as valid_to,
             intervals.denominator,
             intervals.numerator,
             intervals.value_sum
         from {{ intervals }} as intervals
-        cross join first_as_of_day
+        inner join as_of_bounds
+            on intervals.seller_id = as_of_bounds.seller_id
+            and intervals.marketplace_id = as_of_bounds.marketplace_id
         where intervals.valid_from is not null
             and intervals.valid_to is not null
             and intervals.valid_from <= intervals.valid_to
-            and intervals.valid_to >= first_as_of_day.first_day
+            and intervals.valid_to >= as_of_bounds.first_day
+            and intervals.valid_from <= as_of_bounds.last_day
     ),
 
     -- entities whose intervals coincide are summed first: most orders of one day share theirs
@@ -94,6 +108,7 @@
             -numerator as numerator,
             -value_sum as value_sum
         from grouped_intervals
+        where valid_to is not null
     ),
 
     daily_changes as (
