@@ -52,6 +52,8 @@ class Settings:
     duckdb_memory_limit: str = _setting(
         "SELLERHEALTH_DUCKDB_MEMORY_LIMIT", "2GB", "DuckDB's memory for the pipeline and dbt"
     )
+    # dbt's threads on DuckDB: models built at once, each holding memory within that limit.
+    dbt_threads: str = _setting("SELLERHEALTH_DBT_THREADS", "2", "dbt's threads on DuckDB (models built at once)")
     nightly_hour: str = _setting("SELLERHEALTH_NIGHTLY_HOUR", "2", "the hour of the nightly run")
     timezone: str = _setting("SELLERHEALTH_TIMEZONE", "UTC", "the time zone of that hour")
     first_day: str = _setting("SELLERHEALTH_FIRST_DAY", "2025-01-01", "the first daily partition")
@@ -123,6 +125,13 @@ class Settings:
         except ValueError:
             raise ValueError(f"SELLERHEALTH_FIRST_DAY={self.first_day!r} is not a date like 2025-01-01") from None
 
+    def dbt_thread_count(self) -> str:
+        if not self.dbt_threads.isdigit() or int(self.dbt_threads) < 1:
+            raise ConfigurationError(
+                f"SELLERHEALTH_DBT_THREADS={self.dbt_threads!r} is not a number of threads: set it to 1 or more"
+            )
+        return str(int(self.dbt_threads))
+
     def dbt_env(self) -> dict[str, str]:
         """The variables dbt_project/profiles.yml reads, as this run resolved them (absolute paths).
 
@@ -132,6 +141,7 @@ class Settings:
             "SELLERHEALTH_ENGINE": self.engine_name(),
             "WAREHOUSE_PATH": str(self.warehouse()),
             "SELLERHEALTH_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "SELLERHEALTH_DBT_THREADS": self.dbt_thread_count(),
         }
         if env["SELLERHEALTH_ENGINE"] == SPARK:
             env.update(

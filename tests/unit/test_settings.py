@@ -87,6 +87,10 @@ def test_a_wrong_value_names_the_variable():
         Settings.from_env({"SELLERHEALTH_ENGINE": "flink"}).engine_name()
     with pytest.raises(ConfigurationError, match="SELLER_EXPORTS_BUCKET"):
         Settings.from_env({}).bucket()
+    with pytest.raises(ConfigurationError, match="SELLERHEALTH_DBT_THREADS='two' is not a number of threads"):
+        Settings.from_env({"SELLERHEALTH_DBT_THREADS": "two"}).dbt_env()
+    with pytest.raises(ConfigurationError, match="SELLERHEALTH_DBT_THREADS='0'"):
+        Settings.from_env({"SELLERHEALTH_DBT_THREADS": "0"}).dbt_env()
     with pytest.raises(ValueError, match="SELLERHEALTH_FIRST_DAY='June' is not a date"):
         Settings.from_env({"SELLERHEALTH_FIRST_DAY": "June"}).first_partition()
 
@@ -98,6 +102,7 @@ def test_dbt_gets_the_run_settings_as_absolute_paths(tmp_path, monkeypatch):
         "SELLERHEALTH_ENGINE": "duckdb",
         "WAREHOUSE_PATH": str(tmp_path / "w" / "s.duckdb"),
         "SELLERHEALTH_DUCKDB_MEMORY_LIMIT": "1GB",
+        "SELLERHEALTH_DBT_THREADS": "2",
     }
     spark_run = Settings.from_env({"WAREHOUSE_PATH": "w/s.duckdb", "SELLERHEALTH_ENGINE": "Spark"}).dbt_env()
     assert spark_run["SELLERHEALTH_ENGINE"] == "spark"
