@@ -31,7 +31,10 @@ def key(seller: str, marketplace: str, dt: date, file: str = "part-0000.tsv") ->
 
 
 def orders_file(order_id: str) -> bytes:
-    row = f"{order_id}\t2026-03-04T10:00:00Z\t2026-03-04T20:00:00Z\tShipped\tMerchant\tAmazon.com\tS\tB1\tShipped\t1\tUSD\t9.99"
+    row = "\t".join(
+        [order_id, "2026-03-04T10:00:00Z", "2026-03-04T20:00:00Z", "Shipped", "Merchant", "Amazon.com"]
+        + ["S", "B1", "Shipped", "1", "USD", "9.99"]
+    )
     return f"{HEADER}\n{row}\n".encode()
 
 
