@@ -93,16 +93,7 @@
     select versions.seller_id, versions.marketplace_id
         {%- for column in key %}, versions.{{ column }}{% endfor %}
     from {{ relation }} as versions
-    where exists (
-        select 1
-        from {{ relation }} as new_rows
-        where new_rows._loaded_at > {{ last_loaded_through() }}
-            and new_rows.seller_id = versions.seller_id
-            and new_rows.marketplace_id = versions.marketplace_id
-            {%- for column in item.record_key %}
-            and new_rows.{{ column }} = versions.{{ column }}
-            {%- endfor %}
-    )
+    {{ where_version_of_touched_record(relation, item.record_key) }}
     {%- endif %}
     {% if not loop.last %}union{% endif %}
     {%- endfor %}
@@ -138,6 +129,14 @@
     {%- set relation = source('raw', export) %}
     select versions.seller_id, versions.marketplace_id, {{ day }} as changed_day
     from {{ relation }} as versions
+    {{ where_version_of_touched_record(relation, record_key) }}
+{%- endmacro %}
+
+{#
+    A where clause keeping the rows of `relation` (aliased `versions`) that are a version of a
+    record (seller, marketplace and `record_key`) with a row loaded since this model's last build.
+#}
+{% macro where_version_of_touched_record(relation, record_key) -%}
     where exists (
         select 1
         from {{ relation }} as new_rows
