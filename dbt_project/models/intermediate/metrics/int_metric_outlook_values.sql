@@ -21,6 +21,7 @@ with
 -- claim, chargeback or cancellation) counts from its own day on, so an old order that gets a
 -- claim tonight changes only the as-of days from the claim's day (docs/headroom-and-outlook.md)
 touched_dates as (
+    -- keyed by the order, not the item: every version of every item of a touched order
     {{ days_of_records_touched_since_last_build(
         'orders', ['amazon_order_id'], day_of('versions.purchase_date')) }}
     union all
