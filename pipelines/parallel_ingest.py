@@ -39,12 +39,13 @@ def stage_export(export: str, first_day: date, last_day: date, stage: Path) -> P
     """In a worker process: load `export` for the range into its own DuckDB file; published by a rename."""
     from pipelines.defs.ingest.loader import ingest_export
     from pipelines.resources import S3Exports
+    from pipelines.settings import Settings
 
     stage.mkdir(parents=True, exist_ok=True)
     final = staged_file(stage, export)
     tmp = stage / f".{export}-{os.getpid()}{STAGED_SUFFIX}.tmp"
     tmp.unlink(missing_ok=True)
-    with duckdb.connect(str(tmp)) as con:
+    with duckdb.connect(str(tmp), config={"memory_limit": Settings.from_env().load_memory_limit}) as con:
         ingest_export(export, first_day, last_day, S3Exports(), con)
         con.execute("checkpoint")
     os.replace(tmp, final)

@@ -377,12 +377,17 @@ class Warehouse(dg.ConfigurableResource):
         return run_lock(self.resolved_path())
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection; WarehouseLocked, saying who holds it, when another process has the file."""
+    def connect(self, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection; WarehouseLocked, saying who holds it, when another process has the file.
+
+        DuckDB's memory is SELLERHEALTH_DUCKDB_MEMORY_LIMIT unless `memory_limit` says otherwise
+        (loading uses SELLERHEALTH_LOAD_MEMORY_LIMIT).
+        """
         path = self.resolved_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con = duckdb.connect(str(path), config={"memory_limit": self.settings().duckdb_memory_limit})
+            limit = memory_limit or self.settings().duckdb_memory_limit
+            con = duckdb.connect(str(path), config={"memory_limit": limit})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WarehouseLocked(lock_message(path, self.published_path(), str(exc))) from exc

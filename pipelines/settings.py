@@ -50,7 +50,12 @@ class Settings:
     # Larger sorts, joins and windows spill to disk beside the warehouse; DuckDB's own default, 80%
     # of the machine, is no limit at all on a machine shared with other work.
     duckdb_memory_limit: str = _setting(
-        "SELLERHEALTH_DUCKDB_MEMORY_LIMIT", "2GB", "DuckDB's memory for the pipeline and dbt"
+        "SELLERHEALTH_DUCKDB_MEMORY_LIMIT", "2GB", "DuckDB's memory for dbt's models, the alerts and publishing"
+    )
+    # Loading streams batches of a few tens of MB into DuckDB: more memory than this only let the
+    # load's closing checkpoint hold the whole range (a year of orders took 2.4 GB at 2GB).
+    load_memory_limit: str = _setting(
+        "SELLERHEALTH_LOAD_MEMORY_LIMIT", "512MB", "DuckDB's memory while loading the exports"
     )
     # dbt's threads on DuckDB: models built at once, each holding memory within that limit.
     dbt_threads: str = _setting("SELLERHEALTH_DBT_THREADS", "2", "dbt's threads on DuckDB (models built at once)")

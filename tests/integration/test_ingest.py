@@ -181,6 +181,30 @@ def test_dagster_assets_single_run_over_a_range_with_checks(bucket, warehouse_pa
     assert query(warehouse_path, "select count(*) from raw.orders") == [(3,)]
 
 
+def test_loading_keeps_to_its_own_memory_limit(bucket, warehouse_path, monkeypatch):
+    """The load's DuckDB connection is held to SELLERHEALTH_LOAD_MEMORY_LIMIT, not the models' limit."""
+    from pipelines.defs.ingest import assets
+
+    bucket.put(key(), orders_file(order_row("111-1")))
+    monkeypatch.setenv("SELLERHEALTH_LOAD_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("SELLERHEALTH_DUCKDB_MEMORY_LIMIT", "1GB")
+    seen = []
+
+    def recording(export, first_day, last_day, s3, con, **kwargs):
+        seen.append(con.execute("select current_setting('memory_limit')").fetchone()[0])
+        return ingest_export(export, first_day, last_day, s3, con, **kwargs)
+
+    monkeypatch.setattr(assets, "ingest_export", recording)
+    orders_asset = next(a for a in ingest_assets if a.key.path == ["raw", "orders"])
+    result = dg.materialize(
+        [orders_asset], resources={"s3": S3Exports(), "warehouse": Warehouse()}, partition_key="2026-03-04"
+    )
+    assert result.success
+    # 300 MB = 300,000,000 bytes = 286.1 MiB, as DuckDB shows it
+    assert seen == ["286.1 MiB"]
+    assert query(warehouse_path, "select count(*) from raw.orders") == [(1,)]
+
+
 @pytest.mark.parametrize("export", ["orders"])
 def test_unreachable_bucket_fails_clearly(export, s3_endpoint, warehouse_path, monkeypatch):
     monkeypatch.setenv("SELLER_EXPORTS_BUCKET", "no-such-bucket-here")

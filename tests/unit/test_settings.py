@@ -48,6 +48,7 @@ def test_the_defaults_are_those_of_the_docs_worked_by_hand():
     settings = Settings.from_env({})
     assert settings.warehouse_path == "warehouse/seller_health.duckdb"
     assert settings.duckdb_memory_limit == "2GB"
+    assert settings.load_memory_limit == "512MB"
     assert (settings.nightly_hour, settings.timezone, settings.first_day) == ("2", "UTC", "2025-01-01")
     assert settings.engine_name() == "duckdb"
 
