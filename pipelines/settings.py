@@ -53,7 +53,7 @@ class Settings:
         "SELLERHEALTH_DUCKDB_MEMORY_LIMIT", "2GB", "DuckDB's memory for dbt's models, the alerts and publishing"
     )
     # Loading streams batches of a few tens of MB into DuckDB: more memory than this only let the
-    # load's closing checkpoint hold the whole range (a year of orders took 2.4 GB at 2GB).
+    # load's closing checkpoint hold the whole range (the run took 2.46 GB loading a year at 2GB).
     load_memory_limit: str = _setting(
         "SELLERHEALTH_LOAD_MEMORY_LIMIT", "512MB", "DuckDB's memory while loading the exports"
     )
