@@ -2,7 +2,8 @@
 
 `dbt build` runs every model, every unit test (the hand-worked metric cases) and every data test.
 The first test builds on empty raw tables; the second on a small raw dataset whose metrics are
-worked out by hand below from docs/metrics.md.
+worked out by hand below from docs/metrics.md; the last checks the ordering rule of versions on
+the two largest staging models, in a full and an incremental build.
 """
 
 from __future__ import annotations
@@ -36,13 +37,14 @@ def _dbt_executable() -> str:
     return found
 
 
-def _dbt(command: str, warehouse: Path, work_dir: Path) -> subprocess.CompletedProcess:
+def _dbt(command: str, warehouse: Path, work_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """One dbt command on `warehouse`, with target and logs in `work_dir` (not in the project)."""
     env = dict(os.environ, WAREHOUSE_PATH=str(warehouse))
     return subprocess.run(
         [
             _dbt_executable(),
             command,
+            *args,
             "--project-dir",
             str(PROJECT_DIR),
             "--profiles-dir",
@@ -358,3 +360,118 @@ def test_fct_orders_flags_as_of_latest_day(hand_made_warehouse):
         ("O2", "AFN", date(2024, 3, 2), as_of, "SKU-2", None, False, False, False, True, False, True, False, -500),
         ("O3", "MFN", date(2024, 2, 28), as_of, "SKU-3", "UPS", False, True, False, False, True, True, False, -500),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The ordering rule of docs/exports.md on the two largest staging models, built for real in full
+# and then incrementally (the unit tests feed them rows as a CTE): each item below has two
+# versions that differ in one rule only, and the one marked WIN must be kept.
+#   I1  version instant first: 03-02 08:00 in dt 03-02 beats 03-01 09:00 in the later dt 03-05
+#   I2  an empty version instant loses to any: 03-01 09:00 beats empty in the later dt 03-05
+#   I3  same instant: the later dt wins (03-03 over 03-02)
+#   I4  same instant and dt: the greater file key wins (part-0001 over part-0000)
+#   I5  same instant, dt and file: the later line wins (line 5 over line 2)
+# ---------------------------------------------------------------------------------------------
+
+
+def _version_row(table: str, key: dict, updated: str | None, dt: date, part: str, line: int, mark: str) -> dict:
+    version_column, mark_column = (
+        ("last_updated_date", "order_status") if table == "orders" else ("last_updated_at", "carrier")
+    )
+    return {
+        "seller_id": SELLER,
+        "marketplace_id": MARKETPLACE,
+        "dt": dt,
+        "_source_key": f"{table}/seller_id={SELLER}/marketplace_id={MARKETPLACE}/dt={dt}/{part}.tsv",
+        "_etag": "etag",
+        "_line_number": line,
+        "_loaded_at": _ts("2024-03-07 00:00:00"),
+        **key,
+        version_column: _ts(updated) if updated else None,
+        mark_column: mark,
+    }
+
+
+def _rule_cases(table: str) -> list[dict]:
+    d1, d2, d3, d5 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3), date(2024, 3, 5)
+
+    def key(n: int) -> dict:
+        return {"amazon_order_id": f"I{n}", "sku": f"SKU-{n}"} if table == "orders" else {"amazon_order_id": f"I{n}"}
+
+    return [
+        _version_row(table, key(1), "2024-03-02 08:00", d2, "part-0000", 2, "WIN"),
+        _version_row(table, key(1), "2024-03-01 09:00", d5, "part-0000", 2, "LOSE"),
+        _version_row(table, key(2), "2024-03-01 09:00", d1, "part-0000", 3, "WIN"),
+        _version_row(table, key(2), None, d5, "part-0000", 3, "LOSE"),
+        _version_row(table, key(3), "2024-03-02 08:00", d3, "part-0000", 4, "WIN"),
+        _version_row(table, key(3), "2024-03-02 08:00", d2, "part-0000", 4, "LOSE"),
+        _version_row(table, key(4), "2024-03-02 08:00", d2, "part-0001", 6, "WIN"),
+        _version_row(table, key(4), "2024-03-02 08:00", d2, "part-0000", 6, "LOSE"),
+        _version_row(table, key(5), "2024-03-02 08:00", d2, "part-0002", 5, "WIN"),
+        _version_row(table, key(5), "2024-03-02 08:00", d2, "part-0002", 2, "LOSE"),
+    ]
+
+
+def _insert_rows(con, table: str, rows: list[dict]) -> None:
+    for row in rows:
+        columns = ", ".join(row)
+        con.execute(f"insert into raw.{table} ({columns}) values ({', '.join('?' for _ in row)})", list(row.values()))
+
+
+def _kept(con) -> dict[str, dict[str, str]]:
+    return {
+        "orders": dict(con.sql("select amazon_order_id, order_status from staging.stg_orders__order_items").fetchall()),
+        "mfn_shipments": dict(
+            con.sql("select amazon_order_id, carrier from staging.stg_mfn_shipments__shipments").fetchall()
+        ),
+    }
+
+
+def test_latest_version_of_all_orders_and_shipments_on_a_full_and_a_nightly_build(tmp_path):
+    warehouse = tmp_path / "seller_health.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        ensure_raw_tables(con)
+        for table in ("orders", "mfn_shipments"):
+            _insert_rows(con, table, _rule_cases(table))
+            con.execute(
+                "insert into raw.ingested_files values (?, ?, ?, date '2024-03-05', 'k', 'e', 1, 'utf-8', "
+                "'LOADED', 10, 10, 0, null, timestamp '2024-03-07 00:00:00')",
+                [table, SELLER, MARKETPLACE],
+            )
+    models = ["--select", "stg_orders__order_items", "stg_mfn_shipments__shipments"]
+    result = _dbt("run", warehouse, tmp_path, *models)
+    assert result.returncode == 0, result.stdout[-6000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kept = _kept(con)
+    for table in ("orders", "mfn_shipments"):
+        assert kept[table] == {f"I{n}": "WIN" for n in range(1, 6)}, table
+
+    # A night loads a newer version of I3 (a later instant, in dt 03-06) and nothing else: the
+    # incremental build replaces I3's row and leaves the other items as they were.
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("orders", "mfn_shipments"):
+            night = _rule_cases(table)[4] | {"dt": date(2024, 3, 6), "_line_number": 2}
+            night["_source_key"] = night["_source_key"].replace("dt=2024-03-03", "dt=2024-03-06")
+            night["_loaded_at"] = _ts("2024-03-08 00:00:00")
+            night["last_updated_date" if table == "orders" else "last_updated_at"] = _ts("2024-03-06 07:00")
+            night["order_status" if table == "orders" else "carrier"] = "NIGHT"
+            _insert_rows(con, table, [night])
+            con.execute(
+                "insert into raw.ingested_files values (?, ?, ?, date '2024-03-06', ?, 'e', 1, 'utf-8', "
+                "'LOADED', 1, 1, 0, null, timestamp '2024-03-08 00:00:00')",
+                [table, SELLER, MARKETPLACE, night["_source_key"]],
+            )
+    result = _dbt("run", warehouse, tmp_path, *models)
+    assert result.returncode == 0, result.stdout[-6000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kept = _kept(con)
+        # each row carries the newest load its build saw: the first build's rows keep 03-07
+        built = {
+            model: sorted(con.sql(f"select amazon_order_id, _loaded_through from staging.{model}").fetchall())
+            for model in ("stg_orders__order_items", "stg_mfn_shipments__shipments")
+        }
+    for table in ("orders", "mfn_shipments"):
+        assert kept[table] == {"I1": "WIN", "I2": "WIN", "I3": "NIGHT", "I4": "WIN", "I5": "WIN"}, table
+    first, night = _ts("2024-03-07 00:00:00"), _ts("2024-03-08 00:00:00")
+    expected = [("I1", first), ("I2", first), ("I3", night), ("I4", first), ("I5", first)]
+    assert built == {"stg_orders__order_items": expected, "stg_mfn_shipments__shipments": expected}
