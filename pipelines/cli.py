@@ -298,7 +298,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     # the warehouse itself is opened only by this process, after the workers are done
     with warehouse.run_lock():
         failed = run_workers(exports, args.start, args.end, stage, args.workers)
-        with warehouse.connect(memory_limit=warehouse.settings().load_memory_limit) as con:
+        with warehouse.connect(loading=True) as con:
             merged = merge_all(con, [e for e in exports if e not in failed], args.start, args.end, stage)
     for m in merged:
         print(

@@ -377,16 +377,17 @@ class Warehouse(dg.ConfigurableResource):
         return run_lock(self.resolved_path())
 
     @contextmanager
-    def connect(self, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, loading: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection; WarehouseLocked, saying who holds it, when another process has the file.
 
-        DuckDB's memory is SELLERHEALTH_DUCKDB_MEMORY_LIMIT unless `memory_limit` says otherwise
-        (loading uses SELLERHEALTH_LOAD_MEMORY_LIMIT).
+        DuckDB's memory is SELLERHEALTH_DUCKDB_MEMORY_LIMIT, or SELLERHEALTH_LOAD_MEMORY_LIMIT for
+        a connection that loads exports (`loading`).
         """
         path = self.resolved_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            limit = memory_limit or self.settings().duckdb_memory_limit
+            settings = self.settings()
+            limit = settings.load_memory_limit if loading else settings.duckdb_memory_limit
             con = duckdb.connect(str(path), config={"memory_limit": limit})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():

@@ -147,7 +147,7 @@ def build_ingest_asset(export: str, partitions: dg.DailyPartitionsDefinition | N
     def _ingest(context: dg.AssetExecutionContext, s3: S3Exports, warehouse: Warehouse):
         window = context.partition_time_window
         first_day, last_day = window.start.date(), (window.end - timedelta(days=1)).date()
-        with warehouse.connect(memory_limit=warehouse.settings().load_memory_limit) as con:
+        with warehouse.connect(loading=True) as con:
             summary = ingest_export(export, first_day, last_day, s3, con, log=context.log)
             counts = _reconcile(con, export, first_day, last_day)
             freshness = freshness_result(con, export) if export in FRESHNESS_EXPORTS else None
