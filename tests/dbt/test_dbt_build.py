@@ -100,22 +100,28 @@ def _ts(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def _lineage(table: str, dt: date, line: int, part: str = "part-0000", loaded_at: str = "2024-03-07 00:00:00") -> dict:
+    """The lineage columns of a raw row: line `line` of file `part` of `table`'s folder for `dt`."""
+    return {
+        "seller_id": SELLER,
+        "marketplace_id": MARKETPLACE,
+        "dt": dt,
+        "_source_key": f"{table}/seller_id={SELLER}/marketplace_id={MARKETPLACE}/dt={dt}/{part}.tsv",
+        "_etag": "etag",
+        "_line_number": line,
+        "_loaded_at": _ts(loaded_at),
+    }
+
+
+def _insert_rows(con, table: str, rows: list[dict]) -> None:
+    for row in rows:
+        columns = ", ".join(row)
+        con.execute(f"insert into raw.{table} ({columns}) values ({', '.join('?' for _ in row)})", list(row.values()))
+
+
 def _insert(con, table: str, rows: list[dict]) -> None:
-    for line, row in enumerate(rows, start=2):
-        dt = row.pop("dt")
-        values = {
-            "seller_id": SELLER,
-            "marketplace_id": MARKETPLACE,
-            "dt": dt,
-            "_source_key": f"{table}/seller_id={SELLER}/marketplace_id={MARKETPLACE}/dt={dt}/part-0000.tsv",
-            "_etag": "etag",
-            "_line_number": line,
-            "_loaded_at": _ts("2024-03-07 00:00:00"),
-            **row,
-        }
-        columns = ", ".join(values)
-        placeholders = ", ".join("?" for _ in values)
-        con.execute(f"insert into raw.{table} ({columns}) values ({placeholders})", list(values.values()))
+    """`rows` (each with its dt) as lines 2, 3, ... of one file per dt."""
+    _insert_rows(con, table, [_lineage(table, row.pop("dt"), line) | row for line, row in enumerate(rows, start=2)])
 
 
 def _order(order_id: str, sku: str, channel: str, purchase: str, updated: str, status: str, dt: date) -> dict:
@@ -374,18 +380,16 @@ def test_fct_orders_flags_as_of_latest_day(hand_made_warehouse):
 # ---------------------------------------------------------------------------------------------
 
 
-def _version_row(table: str, key: dict, updated: str | None, dt: date, part: str, line: int, mark: str) -> dict:
+def _version_row(
+    table: str, item: int, updated: str | None, dt: date, part: str, line: int, mark: str, **lineage: str
+) -> dict:
+    """A version of item I<item> of `table`: its version instant, and `mark` where the test reads it."""
+    key = {"amazon_order_id": f"I{item}"} | ({"sku": f"SKU-{item}"} if table == "orders" else {})
     version_column, mark_column = (
         ("last_updated_date", "order_status") if table == "orders" else ("last_updated_at", "carrier")
     )
     return {
-        "seller_id": SELLER,
-        "marketplace_id": MARKETPLACE,
-        "dt": dt,
-        "_source_key": f"{table}/seller_id={SELLER}/marketplace_id={MARKETPLACE}/dt={dt}/{part}.tsv",
-        "_etag": "etag",
-        "_line_number": line,
-        "_loaded_at": _ts("2024-03-07 00:00:00"),
+        **_lineage(table, dt, line, part, **lineage),
         **key,
         version_column: _ts(updated) if updated else None,
         mark_column: mark,
@@ -394,28 +398,26 @@ def _version_row(table: str, key: dict, updated: str | None, dt: date, part: str
 
 def _rule_cases(table: str) -> list[dict]:
     d1, d2, d3, d5 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3), date(2024, 3, 5)
-
-    def key(n: int) -> dict:
-        return {"amazon_order_id": f"I{n}", "sku": f"SKU-{n}"} if table == "orders" else {"amazon_order_id": f"I{n}"}
-
     return [
-        _version_row(table, key(1), "2024-03-02 08:00", d2, "part-0000", 2, "WIN"),
-        _version_row(table, key(1), "2024-03-01 09:00", d5, "part-0000", 2, "LOSE"),
-        _version_row(table, key(2), "2024-03-01 09:00", d1, "part-0000", 3, "WIN"),
-        _version_row(table, key(2), None, d5, "part-0000", 3, "LOSE"),
-        _version_row(table, key(3), "2024-03-02 08:00", d3, "part-0000", 4, "WIN"),
-        _version_row(table, key(3), "2024-03-02 08:00", d2, "part-0000", 4, "LOSE"),
-        _version_row(table, key(4), "2024-03-02 08:00", d2, "part-0001", 6, "WIN"),
-        _version_row(table, key(4), "2024-03-02 08:00", d2, "part-0000", 6, "LOSE"),
-        _version_row(table, key(5), "2024-03-02 08:00", d2, "part-0002", 5, "WIN"),
-        _version_row(table, key(5), "2024-03-02 08:00", d2, "part-0002", 2, "LOSE"),
+        _version_row(table, 1, "2024-03-02 08:00", d2, "part-0000", 2, "WIN"),
+        _version_row(table, 1, "2024-03-01 09:00", d5, "part-0000", 2, "LOSE"),
+        _version_row(table, 2, "2024-03-01 09:00", d1, "part-0000", 3, "WIN"),
+        _version_row(table, 2, None, d5, "part-0000", 3, "LOSE"),
+        _version_row(table, 3, "2024-03-02 08:00", d3, "part-0000", 4, "WIN"),
+        _version_row(table, 3, "2024-03-02 08:00", d2, "part-0000", 4, "LOSE"),
+        _version_row(table, 4, "2024-03-02 08:00", d2, "part-0001", 6, "WIN"),
+        _version_row(table, 4, "2024-03-02 08:00", d2, "part-0000", 6, "LOSE"),
+        _version_row(table, 5, "2024-03-02 08:00", d2, "part-0002", 5, "WIN"),
+        _version_row(table, 5, "2024-03-02 08:00", d2, "part-0002", 2, "LOSE"),
     ]
 
 
-def _insert_rows(con, table: str, rows: list[dict]) -> None:
-    for row in rows:
-        columns = ", ".join(row)
-        con.execute(f"insert into raw.{table} ({columns}) values ({', '.join('?' for _ in row)})", list(row.values()))
+def _record_load(con, table: str, dt: date, rows: int, loaded_at: str) -> None:
+    """The ledger's line for a file of `table` loaded at `loaded_at` (what incremental builds compare)."""
+    con.execute(
+        "insert into raw.ingested_files values (?, ?, ?, ?, 'k', 'e', 1, 'utf-8', 'LOADED', ?, ?, 0, null, ?)",
+        [table, SELLER, MARKETPLACE, dt, rows, rows, _ts(loaded_at)],
+    )
 
 
 def _kept(con) -> dict[str, dict[str, str]]:
@@ -433,11 +435,7 @@ def test_latest_version_of_all_orders_and_shipments_on_a_full_and_a_nightly_buil
         ensure_raw_tables(con)
         for table in ("orders", "mfn_shipments"):
             _insert_rows(con, table, _rule_cases(table))
-            con.execute(
-                "insert into raw.ingested_files values (?, ?, ?, date '2024-03-05', 'k', 'e', 1, 'utf-8', "
-                "'LOADED', 10, 10, 0, null, timestamp '2024-03-07 00:00:00')",
-                [table, SELLER, MARKETPLACE],
-            )
+            _record_load(con, table, date(2024, 3, 5), 10, "2024-03-07 00:00:00")
     models = ["--select", "stg_orders__order_items", "stg_mfn_shipments__shipments"]
     result = _dbt("run", warehouse, tmp_path, *models)
     assert result.returncode == 0, result.stdout[-6000:]
@@ -450,17 +448,13 @@ def test_latest_version_of_all_orders_and_shipments_on_a_full_and_a_nightly_buil
     # incremental build replaces I3's row and leaves the other items as they were.
     with duckdb.connect(str(warehouse)) as con:
         for table in ("orders", "mfn_shipments"):
-            night = _rule_cases(table)[4] | {"dt": date(2024, 3, 6), "_line_number": 2}
-            night["_source_key"] = night["_source_key"].replace("dt=2024-03-03", "dt=2024-03-06")
-            night["_loaded_at"] = _ts("2024-03-08 00:00:00")
-            night["last_updated_date" if table == "orders" else "last_updated_at"] = _ts("2024-03-06 07:00")
-            night["order_status" if table == "orders" else "carrier"] = "NIGHT"
-            _insert_rows(con, table, [night])
-            con.execute(
-                "insert into raw.ingested_files values (?, ?, ?, date '2024-03-06', ?, 'e', 1, 'utf-8', "
-                "'LOADED', 1, 1, 0, null, timestamp '2024-03-08 00:00:00')",
-                [table, SELLER, MARKETPLACE, night["_source_key"]],
+            night, loaded_at = date(2024, 3, 6), "2024-03-08 00:00:00"
+            _insert_rows(
+                con,
+                table,
+                [_version_row(table, 3, "2024-03-06 07:00", night, "part-0000", 2, "NIGHT", loaded_at=loaded_at)],
             )
+            _record_load(con, table, night, 1, loaded_at)
     result = _dbt("run", warehouse, tmp_path, *models)
     assert result.returncode == 0, result.stdout[-6000:]
     with duckdb.connect(str(warehouse), read_only=True) as con:
