@@ -380,7 +380,7 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
     with _open_marts() as (con, path):
         lines = load_lines(con, args.as_of, seller, marketplace)
         alerts = load_open_alerts(con, args.as_of, seller, marketplace)
-        amazon = render_amazon_disagreements(con, args.as_of)
+        amazon = render_amazon_disagreements(con, args.as_of, seller, marketplace)
     if not lines:
         wanted = "".join(
             f" {label} {value}" for label, value in (("for seller", seller), ("in marketplace", marketplace)) if value

@@ -311,16 +311,25 @@ def render_alerts(alerts: list[OpenAlert], colour: bool) -> str:
     return "\n".join(out)
 
 
-def render_amazon_disagreements(con: duckdb.DuckDBPyConnection, as_of: date | None) -> str:
-    """A line per entry of Amazon's latest snapshot that disagrees with sellerhealth (docs/amazon-view.md)."""
+def render_amazon_disagreements(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, seller: str | None = None, marketplace: str | None = None
+) -> str:
+    """A line per entry of Amazon's latest snapshot that disagrees with sellerhealth (docs/amazon-view.md).
+
+    `seller` and `marketplace` (an id) keep to the scorecard's filters, as `load_lines` does.
+    """
     from pipelines.amazon_view import disagreement_line, load_amazon_views
 
-    views = load_amazon_views(con, as_of)
+    views = {
+        key: view
+        for key, view in load_amazon_views(con, as_of).items()
+        if seller in (None, key[0]) and marketplace in (None, key[1])
+    }
     if not views:
         return "no account health snapshot from Amazon"
     out = []
-    for (seller, market_id), view in sorted(views.items()):
-        where = f"{seller} / {marketplace_code(market_id)}"
+    for (seller_id, market_id), view in sorted(views.items()):
+        where = f"{seller_id} / {marketplace_code(market_id)}"
         ahr = f"AHR {view.ahr_status or '-'}" + (f" {view.ahr_score:.0f}" if view.ahr_score is not None else "")
         out.append(
             f"Amazon's view of {where} on {view.snapshot_date}: account {view.account_status or '-'}, {ahr}; "

@@ -87,6 +87,29 @@ def test_an_earlier_as_of_day_reads_the_snapshot_of_the_next_day():
     assert "(30/1000)" in text
 
 
+def test_the_scorecards_seller_and_marketplace_filters_keep_to_their_seller_marketplace():
+    # A second seller in DE with the same snapshot: unfiltered, both are listed; each filter keeps one.
+    con = warehouse()
+    for table in ("amazon_account_health", "metric_reconciliation"):
+        con.execute(
+            f"insert into marts.{table} select 'A3SELLER2X' as seller_id, 'A1PA6795UKMFR9' as marketplace_id, "
+            f"* exclude (seller_id, marketplace_id) from marts.{table}"
+        )
+    heads = [line for line in render_amazon_disagreements(con, None).splitlines() if not line.startswith("  ")]
+    assert [h.split(" on ")[0] for h in heads] == [
+        "Amazon's view of A2SELLER1X / US",
+        "Amazon's view of A3SELLER2X / DE",
+    ]
+    only_first = render_amazon_disagreements(con, None, seller=S1)
+    assert only_first == render_amazon_disagreements(warehouse(), None)
+    only_de = render_amazon_disagreements(con, None, marketplace="A1PA6795UKMFR9")
+    assert only_de.splitlines()[0].startswith("Amazon's view of A3SELLER2X / DE on 2026-03-09")
+    assert len(only_de.splitlines()) == 3
+    assert render_amazon_disagreements(con, None, seller=S1, marketplace="A1PA6795UKMFR9") == (
+        "no account health snapshot from Amazon"
+    )
+
+
 def test_the_report_section_lists_disagreements_first_and_amazons_view():
     (view,) = load_amazon_views(warehouse(), None).values()
     section = amazon_view_section(view)
