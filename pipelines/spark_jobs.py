@@ -91,8 +91,8 @@ def _spark_type(annotation) -> str:
 
 
 def _table_exists(spark, name: str) -> bool:
-    database, table = name.split(".")
-    return spark.catalog.tableExists(table, database)
+    """`name` is qualified (`marts.alerts`); the separate `dbName` argument is deprecated since Spark 3.4."""
+    return spark.catalog.tableExists(name)
 
 
 def update_alerts_on_spark(spark) -> list:
