@@ -203,7 +203,7 @@ def test_a_locked_warehouse_fails_naming_the_lock(exports, tmp_path):
     try:
         assert holder.stdout.readline().strip() == "ok"
         r = run(warehouse, exports)
-        assert r.wait() == 2  # a refusal, not a failure of the run (docs/robustness.md)
+        assert r.wait() == 2, r.output[-3000:]  # a refusal, not a failure of the run (docs/robustness.md)
         assert LOCK_MESSAGE in r.output and str(warehouse) in r.output, r.output[-3000:]
     finally:
         holder.kill()
