@@ -68,20 +68,26 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(found)
 
 
-def load_amazon_views(con: duckdb.DuckDBPyConnection, as_of: date | None) -> dict[tuple[str, str], AmazonView]:
+def load_amazon_views(
+    con: duckdb.DuckDBPyConnection, as_of: date | None, seller: str | None = None, marketplace: str | None = None
+) -> dict[tuple[str, str], AmazonView]:
     """Per (seller_id, marketplace_id): the latest snapshot whose view is as of `as_of` or earlier.
 
     A snapshot of day dt is Amazon's view as of dt - 1 (sellerhealth's as-of day), so `as_of` D
-    takes snapshots up to D + 1. Empty when the warehouse has no Amazon view yet.
+    takes snapshots up to D + 1. Empty when the warehouse has no Amazon view yet. `seller` and
+    `marketplace` (an id), when given, keep to that seller and that marketplace (the scorecard's filters).
     """
+    from pipelines.scorecard import seller_marketplace_filter, seller_marketplace_params
+
+    keys = seller_marketplace_params(seller, marketplace)
     if not _has_table(con, "marts", "amazon_account_health"):
         return {}
     rows = con.execute(
-        """
+        f"""
         with latest as (
             select seller_id, marketplace_id, max(snapshot_date) as snapshot_date
-            from marts.amazon_account_health
-            where ?::date is null or snapshot_date <= ?::date + 1
+            from marts.amazon_account_health as h
+            where (?::date is null or snapshot_date <= ?::date + 1) {seller_marketplace_filter("h")}
             group by 1, 2
         )
         select a.seller_id, a.marketplace_id, a.snapshot_date, a.entry_kind, a.amazon_metric, a.status,
@@ -90,11 +96,11 @@ def load_amazon_views(con: duckdb.DuckDBPyConnection, as_of: date | None) -> dic
         join latest using (seller_id, marketplace_id, snapshot_date)
         order by 1, 2, 4, 5
         """,
-        [as_of, as_of],
+        [as_of, as_of, *keys],
     ).fetchall()
     views: dict[tuple[str, str], AmazonView] = {}
-    for seller, market, day, kind, entry, status, count, account, ahr, score in rows:
-        view = views.setdefault((seller, market), AmazonView(seller, market, day, account, ahr, score))
+    for seller_id, market, day, kind, entry, status, count, account, ahr, score in rows:
+        view = views.setdefault((seller_id, market), AmazonView(seller_id, market, day, account, ahr, score))
         if kind == "warning_state":
             view.warnings.append((entry, status))
         elif kind == "policy":
@@ -104,16 +110,18 @@ def load_amazon_views(con: duckdb.DuckDBPyConnection, as_of: date | None) -> dic
         if _has_table(con, "marts", "amazon_metrics"):
             labels = dict(con.execute("select amazon_metric, label from marts.amazon_metrics").fetchall())
         reconciled = con.execute(
-            """
+            f"""
             select seller_id, marketplace_id, snapshot_date, amazon_metric, fulfillment_channel, metric,
                    reporting_date_from, reporting_date_to, amazon_denominator, amazon_numerator, amazon_rate,
                    denominator, numerator, value, rate_difference, amazon_status, status, agrees, coverage
-            from marts.metric_reconciliation
+            from marts.metric_reconciliation as r
+            where true {seller_marketplace_filter("r")}
             order by agrees, abs(rate_difference) desc nulls first, amazon_metric, fulfillment_channel
-            """
+            """,
+            keys,
         ).fetchall()
-        for seller, market, day, entry, *rest in reconciled:
-            view = views.get((seller, market))
+        for seller_id, market, day, entry, *rest in reconciled:
+            view = views.get((seller_id, market))
             if view is not None and view.snapshot_date == day:
                 view.reconciled.append(Reconciled(entry, labels.get(entry) or entry, *rest))
     for view in views.values():

@@ -75,14 +75,15 @@ def use_colour(stream=sys.stdout) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
 
 
-def _filters(alias: str) -> str:
+def seller_marketplace_filter(alias: str) -> str:
+    """SQL conditions for `--seller` and `--marketplace` on table `alias`; `seller_marketplace_params` fills them."""
     return (
         f" and (?::varchar is null or {alias}.seller_id = ?::varchar)"
         f" and (?::varchar is null or {alias}.marketplace_id = ?::varchar)"
     )
 
 
-def _filter_params(seller: str | None, marketplace: str | None) -> list:
+def seller_marketplace_params(seller: str | None, marketplace: str | None) -> list:
     return [seller, seller, marketplace, marketplace]
 
 
@@ -98,7 +99,7 @@ def load_lines(
         with days as (
             select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as as_of_date
             from marts.seller_metrics_daily as m
-            where true {_filters("m")}
+            where true {seller_marketplace_filter("m")}
             group by seller_id, marketplace_id
         )
         select m.seller_id, m.marketplace_id, m.as_of_date, m.metric, m.fulfillment_channel, m.window_days,
@@ -111,7 +112,7 @@ def load_lines(
             and before.metric = m.metric and before.fulfillment_channel = m.fulfillment_channel
             and before.window_days = m.window_days and before.as_of_date = m.as_of_date - 7
         """,
-        [as_of, *_filter_params(seller, marketplace)],
+        [as_of, *seller_marketplace_params(seller, marketplace)],
     ).fetchall()
     return sorted((Line(*row) for row in rows), key=lambda line: line.sort_key)
 
@@ -227,7 +228,7 @@ def load_open_alerts(
         with days as (
             select seller_id, marketplace_id, coalesce(?::date, max(as_of_date)) as report_day
             from marts.seller_metrics_daily as m
-            where true {_filters("m")}
+            where true {seller_marketplace_filter("m")}
             group by seller_id, marketplace_id
         ),
         open_then as (
@@ -264,7 +265,7 @@ def load_open_alerts(
         from open_then as o
         left join breach_days as b using (alert_id)
         """,
-        [as_of, *_filter_params(seller, marketplace)],
+        [as_of, *seller_marketplace_params(seller, marketplace)],
     ).fetchall()
     alerts = [OpenAlert(*row) for row in rows]
     return sorted(
@@ -320,11 +321,7 @@ def render_amazon_disagreements(
     """
     from pipelines.amazon_view import disagreement_line, load_amazon_views
 
-    views = {
-        key: view
-        for key, view in load_amazon_views(con, as_of).items()
-        if seller in (None, key[0]) and marketplace in (None, key[1])
-    }
+    views = load_amazon_views(con, as_of, seller, marketplace)
     if not views:
         return "no account health snapshot from Amazon"
     out = []
