@@ -27,6 +27,7 @@ def _setting(variable: str, default: str, meaning: str):
 
 
 DUCKDB, SPARK = "duckdb", "spark"
+AUTO = "auto"
 ENGINES = (DUCKDB, SPARK)
 
 
@@ -57,8 +58,12 @@ class Settings:
     load_memory_limit: str = _setting(
         "SELLERHEALTH_LOAD_MEMORY_LIMIT", "512MB", "DuckDB's memory while loading the exports"
     )
-    # dbt's threads on DuckDB: models built at once, each holding memory within that limit.
-    dbt_threads: str = _setting("SELLERHEALTH_DBT_THREADS", "2", "dbt's threads on DuckDB (models built at once)")
+    # dbt's threads on DuckDB: models built at once, each holding memory within that limit. `auto`:
+    # one for a build that makes the per-record tables whole (the first run, a full refresh), whose
+    # few large models each keep every core busy; two for a night's many small ones.
+    dbt_threads: str = _setting(
+        "SELLERHEALTH_DBT_THREADS", AUTO, "dbt's threads on DuckDB (models built at once); auto: 1 full, 2 nights"
+    )
     nightly_hour: str = _setting("SELLERHEALTH_NIGHTLY_HOUR", "2", "the hour of the nightly run")
     timezone: str = _setting("SELLERHEALTH_TIMEZONE", "UTC", "the time zone of that hour")
     first_day: str = _setting("SELLERHEALTH_FIRST_DAY", "2025-01-01", "the first daily partition")
@@ -130,23 +135,34 @@ class Settings:
         except ValueError:
             raise ValueError(f"SELLERHEALTH_FIRST_DAY={self.first_day!r} is not a date like 2025-01-01") from None
 
-    def dbt_thread_count(self) -> str:
+    def dbt_thread_count(self, full_build: bool = False) -> str:
+        """dbt's threads for a build; `full_build`: it makes the per-record tables whole.
+
+        `auto` gives 1 for a full build and 2 otherwise: on a year of a large seller a first build
+        took 43.8 s and 46.1 s with one thread against 53.8 s with two (its two largest models, built
+        side by side, competed for the same cores), and a night about 1 s more with one
+        (docs/benchmark.md).
+        """
+        if self.dbt_threads.strip().lower() == AUTO:
+            return "1" if full_build else "2"
         if not self.dbt_threads.isdigit() or int(self.dbt_threads) < 1:
             raise ConfigurationError(
-                f"SELLERHEALTH_DBT_THREADS={self.dbt_threads!r} is not a number of threads: set it to 1 or more"
+                f"SELLERHEALTH_DBT_THREADS={self.dbt_threads!r} is not a number of threads: "
+                f"set it to {AUTO} or to 1 or more"
             )
         return str(int(self.dbt_threads))
 
-    def dbt_env(self) -> dict[str, str]:
+    def dbt_env(self, full_build: bool = False) -> dict[str, str]:
         """The variables dbt_project/profiles.yml reads, as this run resolved them (absolute paths).
 
-        Given to dbt's process only; this process's environment is left as it is.
+        Given to dbt's process only; this process's environment is left as it is. `full_build`:
+        the build makes the per-record tables whole (see `dbt_thread_count`).
         """
         env = {
             "SELLERHEALTH_ENGINE": self.engine_name(),
             "WAREHOUSE_PATH": str(self.warehouse()),
             "SELLERHEALTH_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-            "SELLERHEALTH_DBT_THREADS": self.dbt_thread_count(),
+            "SELLERHEALTH_DBT_THREADS": self.dbt_thread_count(full_build),
         }
         if env["SELLERHEALTH_ENGINE"] == SPARK:
             env.update(

@@ -66,3 +66,21 @@
 {% macro spark__type_text() -%}
     {{ return('string') }}
 {%- endmacro %}
+
+{#
+    Written between a CTE's `as` and its body, for a CTE read more than once that must not be
+    stored: DuckDB materialises such a CTE (a copy of every row and column) unless told
+    `not materialized`; Spark inlines CTEs and has no such clause. keep_latest_version reads its
+    relation twice (its narrow ranking, then the winners' rows): a year of All Orders stored as a
+    CTE cost more than the ranking it saved (docs/benchmark.md).
+#}
+{% macro cte_inlined() -%}
+    {{ return(adapter.dispatch('cte_inlined')()) }}
+{%- endmacro %}
+
+{% macro duckdb__cte_inlined() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__cte_inlined() -%}
+{%- endmacro %}

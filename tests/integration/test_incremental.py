@@ -114,6 +114,10 @@ def test_nights_rebuild_only_what_changed_and_equal_one_run_over_every_day(night
     warehouse, logs = nightly
     # the nights were incremental: no full rebuild after the first run
     assert not any(FULL_BUILD in log for log in logs[1:])
+    # SELLERHEALTH_DBT_THREADS=auto: two threads for the nights, and for a first build this small
+    # (25 days of 40 orders: far under the million raw rows from which a full build takes one)
+    assert "dbt builds 2 model(s) at once: a full build over " in logs[0]
+    assert all("dbt builds 2 model(s) at once: an incremental build over " in log for log in logs[1:])
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # the generator rewrites older orders on later days: the nights had old orders to rebuild
         (rewritten,) = con.execute(

@@ -90,8 +90,16 @@ def test_a_wrong_value_names_the_variable():
         Settings.from_env({}).bucket()
     with pytest.raises(ConfigurationError, match="SELLERHEALTH_DBT_THREADS='two' is not a number of threads"):
         Settings.from_env({"SELLERHEALTH_DBT_THREADS": "two"}).dbt_env()
-    with pytest.raises(ConfigurationError, match="SELLERHEALTH_DBT_THREADS='0'"):
+    with pytest.raises(ConfigurationError, match="SELLERHEALTH_DBT_THREADS='0'.*set it to auto or to 1 or more"):
         Settings.from_env({"SELLERHEALTH_DBT_THREADS": "0"}).dbt_env()
+
+
+def test_a_number_of_dbt_threads_is_kept_for_every_build():
+    for full_build in (False, True):
+        assert Settings.from_env({"SELLERHEALTH_DBT_THREADS": "3"}).dbt_thread_count(full_build) == "3"
+        assert Settings.from_env({"SELLERHEALTH_DBT_THREADS": " AUTO "}).dbt_thread_count(full_build) == (
+            "1" if full_build else "2"
+        )
     with pytest.raises(ValueError, match="SELLERHEALTH_FIRST_DAY='June' is not a date"):
         Settings.from_env({"SELLERHEALTH_FIRST_DAY": "June"}).first_partition()
 
@@ -105,6 +113,8 @@ def test_dbt_gets_the_run_settings_as_absolute_paths(tmp_path, monkeypatch):
         "SELLERHEALTH_DUCKDB_MEMORY_LIMIT": "1GB",
         "SELLERHEALTH_DBT_THREADS": "2",
     }
+    # auto (the default): one model at a time when the build makes the per-record tables whole
+    assert duckdb_run.dbt_env(full_build=True)["SELLERHEALTH_DBT_THREADS"] == "1"
     spark_run = Settings.from_env({"WAREHOUSE_PATH": "w/s.duckdb", "SELLERHEALTH_ENGINE": "Spark"}).dbt_env()
     assert spark_run["SELLERHEALTH_ENGINE"] == "spark"
     assert spark_run["SELLERHEALTH_SPARK_DIR"] == str(tmp_path / "w" / "spark")

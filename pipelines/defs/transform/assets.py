@@ -86,15 +86,45 @@ def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> st
     return None
 
 
+# A full build over fewer raw rows than this is all per-model overhead, which two threads halve.
+ONE_THREAD_FROM_ROWS = 1_000_000
+
+
+def raw_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """The rows of the raw tables, as DuckDB estimates them (no scan)."""
+    (rows,) = con.execute(
+        "select coalesce(sum(estimated_size), 0) from duckdb_tables() where schema_name = ?", [RAW_SCHEMA]
+    ).fetchone()
+    return int(rows)
+
+
+def tables_not_built_yet(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> list[str]:
+    """The incremental models that have no table yet: this build makes them whole (a first run)."""
+    manifest = json.loads(manifest_path.read_text())
+    existing = {
+        (schema, name)
+        for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
+    return sorted(
+        f"{node['schema']}.{node.get('alias') or node['name']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") == "incremental"
+        and (node["schema"], node.get("alias") or node["name"]) not in existing
+    )
+
+
 @dbt_assets(manifest=manifest_path(), project=dbt_project, dagster_dbt_translator=translator)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     settings = warehouse.settings()  # read once, when the run's resources were set up
     spark = settings.engine_name() == SPARK
     checked_at = datetime.now(UTC).replace(tzinfo=None)
-    reason = None
+    reason, not_built, rows = None, [], 0
     if not spark:
         with warehouse.connect() as con:
             reason = full_build_reason(con, dbt_project.manifest_path)
+            not_built = tables_not_built_yet(con, dbt_project.manifest_path)
+            rows = raw_rows(con)
     invocation = dbt_invocation(
         engine=settings.engine_name(),
         tags=context.run.tags,
@@ -108,7 +138,16 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         context.log.info(f"rebuilding every model in full (--full-refresh): {invocation.full_build_reason}")
     # The one setting shared with the ingestion assets, WAREHOUSE_PATH, and the rest of the profile's
     # variables, resolved as this run resolved them; the dbt child dies with this process.
-    env = {**settings.dbt_env(), "WAREHOUSE_PATH": str(warehouse.resolved_path())}
+    # A large full build runs one model at a time under SELLERHEALTH_DBT_THREADS=auto (settings.py).
+    whole = bool(invocation.full_build_reason or not_built)
+    large_full_build = whole and rows >= ONE_THREAD_FROM_ROWS
+    env = {**settings.dbt_env(full_build=large_full_build), "WAREHOUSE_PATH": str(warehouse.resolved_path())}
+    if not spark:
+        kind = "a full build" if whole else "an incremental build"
+        context.log.info(
+            f"dbt builds {env['SELLERHEALTH_DBT_THREADS']} model(s) at once: {kind} over {rows:,} raw rows "
+            f"(SELLERHEALTH_DBT_THREADS={settings.dbt_threads})"
+        )
     with run_target(dbt_project) as target:
         running = with_launcher_env(dbt, env).cli(list(invocation.args), context=context, target_path=target)
         yield from running.stream()

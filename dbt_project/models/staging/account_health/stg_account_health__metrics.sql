@@ -3,7 +3,7 @@
 -- uploaded again replaces the earlier one at ingestion, and a repeated entry keeps its last row.
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'account_health') }}
 ),
 

@@ -1,7 +1,7 @@
 -- One row per buyer message: its latest version.
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'buyer_messages') }}
 ),
 

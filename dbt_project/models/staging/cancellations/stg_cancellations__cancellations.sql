@@ -1,7 +1,7 @@
 -- One row per cancelled order: its latest cancellation version.
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'cancellations') }}
 ),
 

@@ -1,7 +1,7 @@
 -- One row per chargeback: its latest version.
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'chargebacks') }}
 ),
 

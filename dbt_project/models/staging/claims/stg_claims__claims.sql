@@ -1,7 +1,7 @@
 -- One row per A-to-z claim: its latest version (its status is the latest one on every day).
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'claims') }}
 ),
 

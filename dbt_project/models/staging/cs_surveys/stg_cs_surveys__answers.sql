@@ -2,7 +2,7 @@
 -- then line).
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'cs_surveys') }}
 ),
 

@@ -2,7 +2,7 @@
 -- line). A feedback changed from 1 star to 4 is a 4 on every day, so it is never negative.
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'feedback') }}
 ),
 

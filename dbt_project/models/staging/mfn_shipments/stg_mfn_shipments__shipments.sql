@@ -9,7 +9,7 @@ touched_orders as (
 ),
 {%- endif %}
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'mfn_shipments') }} as shipments
     {{ where_record_touched('shipments') }}
 ),

@@ -11,7 +11,7 @@ touched_orders as (
 ),
 {%- endif %}
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'orders') }} as orders
     {{ where_record_touched('orders') }}
 ),

@@ -1,7 +1,7 @@
 -- One row per return request (rma_id): its latest version.
 with
 
-source as (
+source as {{ cte_inlined() }} (
     select * from {{ source('raw', 'return_requests') }}
 ),
 
