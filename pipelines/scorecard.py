@@ -17,6 +17,7 @@ import io
 import json
 import os
 import sys
+import textwrap
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -328,12 +329,29 @@ def render_amazon_disagreements(
     for (seller_id, market_id), view in sorted(views.items()):
         where = f"{seller_id} / {marketplace_code(market_id)}"
         ahr = f"AHR {view.ahr_status or '-'}" + (f" {view.ahr_score:.0f}" if view.ahr_score is not None else "")
-        out.append(
+        out += _wrap(
             f"Amazon's view of {where} on {view.snapshot_date}: account {view.account_status or '-'}, {ahr}; "
-            f"{len(view.disagreements)} of {len(view.reconciled)} entries disagree"
+            f"{len(view.disagreements)} of {len(view.reconciled)} disagree",
+            "",
         )
-        out += [f"  {disagreement_line(r)}" for r in view.disagreements]
+        for r in view.disagreements:
+            out += _wrap(disagreement_line(r), "  ")
     return "\n".join(out)
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    """`text` in lines of at most WIDTH columns, the first indented by `indent`, the rest two deeper.
+
+    Broken at spaces only: a date range (2025-12-25..2026-02-22) or a count (12/1000) stays whole.
+    """
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 # ---------- headroom (docs/headroom-and-outlook.md)

@@ -61,11 +61,26 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_the_scorecard_has_a_line_per_disagreement_of_the_latest_snapshot():
+def entries(text: str) -> list[str]:
+    """The scorecard's Amazon section as one string per head or entry (continuation lines, indented
+    four more columns than the line they continue, joined to it)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("    "):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line.strip())
+    return out
+
+
+def test_the_scorecard_has_an_entry_per_disagreement_of_the_latest_snapshot_within_100_columns():
     text = render_amazon_disagreements(warehouse(), None)
-    lines = text.splitlines()
+    # the text scorecard never prints a longer line: the head and each entry wrap at spaces
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert len(text.splitlines()) > 3
+    lines = entries(text)
     assert lines[0] == (
-        "Amazon's view of A2SELLER1X / US on 2026-03-09: account NORMAL, AHR AT_RISK 180; 2 of 3 entries disagree"
+        "Amazon's view of A2SELLER1X / US on 2026-03-09: account NORMAL, AHR AT_RISK 180; 2 of 3 disagree"
     )
     assert len(lines) == 3
     assert lines[1].strip() == (
@@ -104,7 +119,7 @@ def test_the_scorecards_seller_and_marketplace_filters_keep_to_their_seller_mark
     assert only_first == render_amazon_disagreements(warehouse(), None)
     only_de = render_amazon_disagreements(con, None, marketplace="A1PA6795UKMFR9")
     assert only_de.splitlines()[0].startswith("Amazon's view of A3SELLER2X / DE on 2026-03-09")
-    assert len(only_de.splitlines()) == 3
+    assert len(entries(only_de)) == 3
     assert render_amazon_disagreements(con, None, seller=S1, marketplace="A1PA6795UKMFR9") == (
         "no account health snapshot from Amazon"
     )
