@@ -139,18 +139,19 @@ class Settings:
         """dbt's threads for a build; `full_build`: it makes the per-record tables whole.
 
         `auto` gives 1 for a full build and 2 otherwise: on a year of a large seller a first build
-        took 43.8 s and 46.1 s with one thread against 53.8 s with two (its two largest models, built
-        side by side, competed for the same cores), and a night about 1 s more with one
+        took 43.8 and 46.1 s with one thread against 53.8 and 63.5 s with two (its two largest models,
+        built side by side, competed for the same cores), and a night 0.5 to 1.3 s more with one
         (docs/benchmark.md).
         """
-        if self.dbt_threads.strip().lower() == AUTO:
+        threads = self.dbt_threads.strip()
+        if threads.lower() == AUTO:
             return "1" if full_build else "2"
-        if not self.dbt_threads.isdigit() or int(self.dbt_threads) < 1:
+        if not threads.isdigit() or int(threads) < 1:
             raise ConfigurationError(
                 f"SELLERHEALTH_DBT_THREADS={self.dbt_threads!r} is not a number of threads: "
                 f"set it to {AUTO} or to 1 or more"
             )
-        return str(int(self.dbt_threads))
+        return str(int(threads))
 
     def dbt_env(self, full_build: bool = False) -> dict[str, str]:
         """The variables dbt_project/profiles.yml reads, as this run resolved them (absolute paths).

@@ -51,6 +51,7 @@ def day(n: int) -> date:
 def run(warehouse: Path, first: date, last: date, *extra: str) -> str:
     env = dict(os.environ, WAREHOUSE_PATH=str(warehouse), SELLER_EXPORTS_BUCKET="sellerhealth-incremental")
     env.pop("DAGSTER_HOME", None)
+    env.pop("SELLERHEALTH_DBT_THREADS", None)  # the default, auto, whose choices the tests check
     result = subprocess.run(
         [str(BIN / "sellerhealth"), "run", "--start", first.isoformat(), "--end", last.isoformat(), *extra],
         env=env,
@@ -116,7 +117,7 @@ def test_nights_rebuild_only_what_changed_and_equal_one_run_over_every_day(night
     assert not any(FULL_BUILD in log for log in logs[1:])
     # SELLERHEALTH_DBT_THREADS=auto: two threads for the nights, and for a first build this small
     # (25 days of 40 orders: far under the million raw rows from which a full build takes one)
-    assert "dbt builds 2 model(s) at once: a full build over " in logs[0]
+    assert "dbt builds 2 model(s) at once: the first build of 7 incremental model(s) over " in logs[0]
     assert all("dbt builds 2 model(s) at once: an incremental build over " in log for log in logs[1:])
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # the generator rewrites older orders on later days: the nights had old orders to rebuild
@@ -156,6 +157,7 @@ def test_a_removed_or_changed_file_makes_the_next_run_rebuild_in_full(exports, n
 
     log = run(warehouse, day(26), day(27))
     assert FULL_BUILD in log
+    assert "dbt builds 2 model(s) at once: a full build (--full-refresh) over " in log
     with duckdb.connect(str(warehouse), read_only=True) as con:
         restated = con.execute(
             "select export, files_changed, files_removed, rebuilt_at is not null from raw.restatements order by export"

@@ -80,3 +80,37 @@ def test_dbt_arguments(engine, tags, reason, tty, args, why):
     )
     assert invocation.args == args
     assert invocation.full_build_reason == why
+
+
+# ---------- what SELLERHEALTH_DBT_THREADS=auto looks at (pipelines/defs/transform/assets.py)
+
+
+def test_a_first_build_is_told_apart_by_the_incremental_tables_it_lacks(tmp_path):
+    import duckdb
+
+    from pipelines.defs.transform.assets import dbt_project, tables_not_built_yet
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        # the project's seven incremental models (macros/incremental.sql), none built yet
+        missing = tables_not_built_yet(con, dbt_project.manifest_path)
+        assert len(missing) == 7 and "staging.stg_orders__order_items" in missing
+        con.execute("create schema staging")
+        con.execute("create table staging.stg_orders__order_items (x integer)")
+        assert tables_not_built_yet(con, dbt_project.manifest_path) == sorted(
+            set(missing) - {"staging.stg_orders__order_items"}
+        )
+
+
+def test_the_size_of_a_build_counts_the_exports_rows_not_the_bookkeeping(tmp_path):
+    import duckdb
+
+    from pipelines.defs.transform.assets import ONE_THREAD_FROM_ROWS, raw_rows
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert raw_rows(con) == 0
+        con.execute("create schema raw")
+        con.execute("create table raw.orders as select range as x from range(600000)")
+        con.execute("create table raw.mfn_shipments as select range as x from range(400000)")
+        # the loader's bookkeeping is not data dbt builds from
+        con.execute("create table raw.ingested_files as select range as x from range(2000000)")
+        assert raw_rows(con) == 1_000_000 == ONE_THREAD_FROM_ROWS

@@ -92,16 +92,17 @@ def test_a_wrong_value_names_the_variable():
         Settings.from_env({"SELLERHEALTH_DBT_THREADS": "two"}).dbt_env()
     with pytest.raises(ConfigurationError, match="SELLERHEALTH_DBT_THREADS='0'.*set it to auto or to 1 or more"):
         Settings.from_env({"SELLERHEALTH_DBT_THREADS": "0"}).dbt_env()
+    with pytest.raises(ValueError, match="SELLERHEALTH_FIRST_DAY='June' is not a date"):
+        Settings.from_env({"SELLERHEALTH_FIRST_DAY": "June"}).first_partition()
 
 
 def test_a_number_of_dbt_threads_is_kept_for_every_build():
     for full_build in (False, True):
         assert Settings.from_env({"SELLERHEALTH_DBT_THREADS": "3"}).dbt_thread_count(full_build) == "3"
+        assert Settings.from_env({"SELLERHEALTH_DBT_THREADS": " 4 "}).dbt_thread_count(full_build) == "4"
         assert Settings.from_env({"SELLERHEALTH_DBT_THREADS": " AUTO "}).dbt_thread_count(full_build) == (
             "1" if full_build else "2"
         )
-    with pytest.raises(ValueError, match="SELLERHEALTH_FIRST_DAY='June' is not a date"):
-        Settings.from_env({"SELLERHEALTH_FIRST_DAY": "June"}).first_partition()
 
 
 def test_dbt_gets_the_run_settings_as_absolute_paths(tmp_path, monkeypatch):
