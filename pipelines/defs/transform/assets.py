@@ -51,8 +51,18 @@ translator = SellerHealthTranslator(settings=DagsterDbtTranslatorSettings(enable
 LOADED_THROUGH_COLUMN = "_loaded_through"  # macros/incremental.sql
 
 
-def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> str | None:
-    """Why the incremental models must be rebuilt in full this time, or None when they need not.
+def incremental_models(manifest_path: Path) -> list[tuple[str, str, list[str]]]:
+    """(schema, table, documented columns) of every incremental model of the manifest, read once a run."""
+    manifest = json.loads(manifest_path.read_text())
+    return [
+        (node["schema"], node.get("alias") or node["name"], list(node.get("columns", {})))
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    ]
+
+
+def full_build_reason(con: duckdb.DuckDBPyConnection, models: list[tuple[str, str, list[str]]]) -> str | None:
+    """Why the incremental `models` must be rebuilt in full this time, or None when they need not.
 
     - rows may have disappeared: a file loaded before was removed or changed (raw.restatements);
     - an incremental model's table predates incremental builds (no `_loaded_through` column);
@@ -66,24 +76,21 @@ def full_build_reason(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> st
             "order by restated_at limit 1"
         ).fetchone()
         return f"{pending} load(s) replaced files loaded before (first: {export}, {key})"
-    manifest = json.loads(manifest_path.read_text())
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or node["config"].get("materialized") != "incremental":
-            continue
+    for schema, table, documented in models:
         columns = {
             name
             for (name,) in con.execute(
                 "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-                [node["schema"], node.get("alias") or node["name"]],
+                [schema, table],
             ).fetchall()
         }
         if columns and LOADED_THROUGH_COLUMN not in columns:
-            return f"{node['schema']}.{node['name']} was built before incremental builds"
+            return f"{schema}.{table} was built before incremental builds"
         # A column added to the model since its table was built: an incremental build would fail
         # (on_schema_change='fail'), a full one adds it.
-        missing = sorted(set(node.get("columns", {})) - columns) if columns else []
+        missing = sorted(set(documented) - columns) if columns else []
         if missing:
-            return f"{node['schema']}.{node['name']} has no column {missing[0]} yet (the model gained columns)"
+            return f"{schema}.{table} has no column {missing[0]} yet (the model gained columns)"
     return None
 
 
@@ -102,20 +109,10 @@ def raw_rows(con: duckdb.DuckDBPyConnection) -> int:
     return int(rows)
 
 
-def tables_not_built_yet(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> list[str]:
-    """The incremental models that have no table yet: this build makes them whole (a first run)."""
-    manifest = json.loads(manifest_path.read_text())
-    existing = {
-        (schema, name)
-        for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
-    }
-    return sorted(
-        f"{node['schema']}.{node.get('alias') or node['name']}"
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["config"].get("materialized") == "incremental"
-        and (node["schema"], node.get("alias") or node["name"]) not in existing
-    )
+def tables_not_built_yet(con: duckdb.DuckDBPyConnection, models: list[tuple[str, str, list[str]]]) -> list[str]:
+    """The incremental `models` that have no table yet: this build makes them whole (a first run)."""
+    existing = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    return sorted(f"{schema}.{table}" for schema, table, _ in models if (schema, table) not in existing)
 
 
 @dbt_assets(manifest=manifest_path(), project=dbt_project, dagster_dbt_translator=translator)
@@ -126,8 +123,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     reason, not_built, rows = None, [], 0
     if not spark:
         with warehouse.connect() as con:
-            reason = full_build_reason(con, dbt_project.manifest_path)
-            not_built = tables_not_built_yet(con, dbt_project.manifest_path)
+            models = incremental_models(dbt_project.manifest_path)
+            reason = full_build_reason(con, models)
+            not_built = tables_not_built_yet(con, models)
             rows = raw_rows(con)
     invocation = dbt_invocation(
         engine=settings.engine_name(),
