@@ -103,10 +103,16 @@
     A where clause keeping the rows of `relation_alias` whose record (seller, marketplace and
     `key`) is in `touched` (a CTE of records_touched_since_last_build with the same key); nothing
     on a full build.
+
+    The `in` on the key's last column (an order id, a message id) says nothing the `exists` does
+    not; DuckDB runs it as a one-column semi join before the three-column one, which on a year of
+    a large seller took int_order_events' query from 0.65 to 0.43 s and a night's dbt build about
+    1 s shorter (docs/benchmark.md). Rows whose key is empty match neither, as before.
 #}
 {% macro where_record_touched(relation_alias, touched='touched_orders', key=['amazon_order_id']) -%}
     {%- if is_incremental() %}
-    where exists (
+    where {{ relation_alias }}.{{ key[-1] }} in (select {{ key[-1] }} from {{ touched }})
+        and exists (
         select 1
         from {{ touched }}
         where {{ touched }}.seller_id = {{ relation_alias }}.seller_id
