@@ -41,6 +41,8 @@ TABLES = {
     "intermediate.int_mfn_shipment_events": ("_loaded_through",),
     "staging.stg_orders__order_items": ("_loaded_at", "_loaded_through"),
     "staging.stg_mfn_shipments__shipments": ("_loaded_at", "_loaded_through"),
+    "staging.stg_buyer_messages__messages": ("_loaded_at", "_loaded_through"),
+    "intermediate.int_buyer_message_responses": ("_loaded_through",),
 }
 
 
@@ -117,7 +119,7 @@ def test_nights_rebuild_only_what_changed_and_equal_one_run_over_every_day(night
     assert not any(FULL_BUILD in log for log in logs[1:])
     # SELLERHEALTH_DBT_THREADS=auto: two threads for the nights, and for a first build this small
     # (25 days of 40 orders: far under the million raw rows from which a full build takes one)
-    assert "dbt builds 2 model(s) at once: the first build of 7 incremental model(s) over " in logs[0]
+    assert "dbt builds 2 model(s) at once: the first build of 8 incremental model(s) over " in logs[0]
     assert all("dbt builds 2 model(s) at once: an incremental build over " in log for log in logs[1:])
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # the generator rewrites older orders on later days: the nights had old orders to rebuild

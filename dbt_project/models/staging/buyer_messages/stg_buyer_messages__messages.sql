@@ -1,8 +1,22 @@
 -- One row per buyer message: its latest version.
+-- A table built incrementally, like the orders' and shipments' staging models (a night rebuilds
+-- the messages it touches, macros/incremental.sql): int_buyer_message_responses, built
+-- incrementally too, reads only those, where a view ranked every message of the history.
+{{ per_record_incremental_config(['seller_id', 'marketplace_id', 'message_id']) }}
+
 with
 
+{% if is_incremental() -%}
+touched_messages as (
+    {{ records_touched_since_last_build(
+        [{'export': 'buyer_messages', 'record_key': ['message_id']}], key=['message_id']
+    ) }}
+),
+{%- endif %}
+
 source as {{ cte_inlined() }} (
-    select * from {{ source('raw', 'buyer_messages') }}
+    select * from {{ source('raw', 'buyer_messages') }} as messages
+    {{ where_record_touched('messages', 'touched_messages', key=['message_id']) }}
 ),
 
 latest_version as (
@@ -30,7 +44,8 @@ renamed as (
         dt,
         _source_key,
         _line_number,
-        _loaded_at
+        _loaded_at,
+        {{ loaded_through_column() }}
 
     from latest_version
 )
