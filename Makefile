@@ -59,7 +59,7 @@ test: install
 
 # A real Spark standalone cluster (master + 2 workers on 127.0.0.1, Java 17): the same generated
 # exports through both engines, every row of the marts compared (docs/spark.md).
-test-spark: install-spark
+test-spark: install-spark $(MANIFEST)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/spark
 
 # Bad input, fuzzing (3,000 mutated files; `make test` runs 300), killed runs, a dead S3 endpoint, locks,

@@ -9,6 +9,8 @@ reads it; it never runs dbt.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,9 +61,27 @@ def prepare_if_stale(project: DbtProject = dbt_project) -> bool:
     Called at the start of `sellerhealth run`, before the definitions are built, so a model an
     analyst added or changed is part of the run (and of the rebuild rules of incremental models)
     without a `make install` in between. Never called at import.
+
+    Runs started together from one checkout (two warehouses, two engines) take turns: the first
+    parses under an flock on `target/.prepare.lock`, the others wait for it and then find the
+    manifest fresh. Without the lock each parsed at once, and one read the manifest while another
+    was writing it ("unexpected end of data").
     """
     if not manifest_is_stale(project):
         return False
+    target = project.project_dir / "target"
+    target.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target / ".prepare.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released when the process ends, even killed
+        if not manifest_is_stale(project):
+            return False  # another run prepared it meanwhile
+        return _parse(project)
+    finally:
+        os.close(fd)
+
+
+def _parse(project: DbtProject) -> bool:
     from pipelines.lib.child import dbt_executable, launcher_flags
     from pipelines.lib.engine import child_env
 
