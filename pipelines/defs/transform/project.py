@@ -62,20 +62,24 @@ def prepare_if_stale(project: DbtProject = dbt_project) -> bool:
     analyst added or changed is part of the run (and of the rebuild rules of incremental models)
     without a `make install` in between. Never called at import.
 
-    Runs started together from one checkout (two warehouses, two engines) take turns: the first
-    parses under an flock on `target/.prepare.lock`, the others wait for it and then find the
-    manifest fresh. Without the lock each parsed at once, and one read the manifest while another
-    was writing it ("unexpected end of data").
+    Runs started together from one checkout (two warehouses, two engines) take turns: each checks
+    under an flock on `target/.prepare.lock`, so one parses and the others wait, then find the
+    manifest fresh. The check itself is under the lock too: dbt rewrites `manifest.json` in place,
+    and while it writes, the file is already newer than the project, so a run checking then would
+    call it fresh and read it half-written. Without the lock each run parsed at once, and one read
+    the manifest while another was writing it ("unexpected end of data").
     """
-    if not manifest_is_stale(project):
-        return False
     target = project.project_dir / "target"
-    target.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target / ".prepare.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target / ".prepare.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        # a checkout the run may not write to: nothing can be prepared there, only checked
+        return _parse(project) if manifest_is_stale(project) else False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # released when the process ends, even killed
         if not manifest_is_stale(project):
-            return False  # another run prepared it meanwhile
+            return False
         return _parse(project)
     finally:
         os.close(fd)
