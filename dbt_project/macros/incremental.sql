@@ -6,8 +6,8 @@
     int_mfn_shipment_events, int_order_events) rebuild only the orders that rows loaded since
     their last build touch, stg_buyer_messages__messages and int_buyer_message_responses only
     the messages, and int_metric_outlook_values only the as-of days those orders can change; so
-    a night's cost does not grow with the history kept. The other metric models (one row per series and as-of day)
-    are small and are rebuilt in full.
+    a night's cost does not grow with the history kept. The other metric models (one row per
+    series and as-of day) are small and are rebuilt in full.
 
     How a model knows what changed: every row it writes carries `_loaded_through`, the newest
     `loaded_at` of raw.ingested_files when it was built. Raw rows with a later `_loaded_at` were

@@ -19,8 +19,9 @@
     as the account health's fulfillment channel is, hence `is not distinct from`). Ranking
     whole rows made the window sort carry every column: on a year of All Orders (7.7 million
     rows, 2 DuckDB threads) the full build's query of stg_orders__order_items took 16.5 s that
-    way, 11.1 to 11.6 s this way, with the same rows (docs/benchmark.md). The relation is read twice: a CTE passed here is
-    declared `source as {{ cte_inlined() }} (...)`, or DuckDB would store a copy of it first.
+    way, 11.1 to 11.6 s this way, with the same rows (docs/benchmark.md). The relation is read
+    twice: a CTE passed here is declared `source as {{ cte_inlined() }} (...)`, or DuckDB would
+    store a copy of it first.
 #}
 {% macro keep_latest_version(relation, key_columns, version_column=none) -%}
     {%- set row_columns = key_columns + ['_source_key', '_line_number'] -%}

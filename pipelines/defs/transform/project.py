@@ -72,17 +72,18 @@ def prepare_if_stale(project: DbtProject = dbt_project) -> bool:
     target = project.project_dir / "target"
     try:
         target.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target / ".prepare.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd: int | None = os.open(target / ".prepare.lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
-        # a checkout the run may not write to: nothing can be prepared there, only checked
-        return _parse(project) if manifest_is_stale(project) else False
+        fd = None  # a checkout the run may not write to: checked without the lock, as before
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released when the process ends, even killed
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released when the process ends, even killed
         if not manifest_is_stale(project):
             return False
         return _parse(project)
     finally:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
 
 
 def _parse(project: DbtProject) -> bool:
