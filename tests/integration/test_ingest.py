@@ -210,3 +210,50 @@ def test_unreachable_bucket_fails_clearly(export, s3_endpoint, warehouse_path, m
     monkeypatch.setenv("SELLER_EXPORTS_BUCKET", "no-such-bucket-here")
     with pytest.raises(Exception, match="NoSuchBucket|does not exist"):
         ingest(export, path=warehouse_path)
+
+
+def test_rows_spooled_in_several_moves_all_arrive_once(bucket, warehouse_path, monkeypatch):
+    # Checked rows reach DuckDB through Parquet files, moved in once SPOOL_ROWS are waiting: with
+    # a limit of 3 rows, 3 files of 2 rows (one batch each) make two moves, the second at the end.
+    import pipelines.defs.ingest.loader as loader
+
+    monkeypatch.setattr(loader, "BATCH_FILES", 1)
+    monkeypatch.setattr(loader, "SPOOL_ROWS", 3)
+    for day in (4, 5, 6):
+        bucket.put(
+            key(dt=f"2026-03-0{day}"), orders_file(order_row(f"11{day}-1"), order_row(f"11{day}-2", sku="SKU-2"))
+        )
+    summary = ingest(first=date(2026, 3, 4), last=date(2026, 3, 6), path=warehouse_path)
+    assert (summary.files, summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (3, 6, 6, 0)
+    rows = query(warehouse_path, "select amazon_order_id, sku, dt, _line_number from raw.orders order by 1")
+    assert rows == [
+        (f"11{day}-{n}", f"SKU-{n}", date(2026, 3, day), n + 1) for day in (4, 5, 6) for n in (1, 2)
+    ]
+    # nothing is left beside the warehouse
+    assert [p.name for p in warehouse_path.parent.iterdir() if ".spool-" in p.name] == []
+
+
+def test_a_killed_loads_spool_is_removed_a_living_ones_kept(bucket, warehouse_path):
+    import fcntl
+    import os
+
+    bucket.put(key(), orders_file(order_row("111-1")))
+    warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{warehouse_path.name}.spool-orders-"
+    killed = warehouse_path.parent / f"{prefix}killed"
+    living = warehouse_path.parent / f"{prefix}living"
+    other = warehouse_path.parent / f".{warehouse_path.name}.spool-mfn_shipments-killed"
+    for folder in (killed, living, other):
+        folder.mkdir()
+        (folder / ".lock").touch()
+        (folder / "000000.parquet").write_bytes(b"left behind")
+    held = os.open(living / ".lock", os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as a load still running holds it
+    try:
+        ingest(path=warehouse_path)
+    finally:
+        os.close(held)
+    assert not killed.exists()
+    assert (living / "000000.parquet").exists()
+    assert (other / "000000.parquet").exists()  # another export's: its own next load removes it
+    assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("111-1",)]
