@@ -219,6 +219,14 @@ def test_rows_spooled_in_several_moves_all_arrive_once(bucket, warehouse_path, m
 
     monkeypatch.setattr(loader, "BATCH_FILES", 1)
     monkeypatch.setattr(loader, "SPOOL_ROWS", 3)
+    moves = []
+    flush = loader._Spool.flush
+
+    def counted(spool):
+        moves.append(len(spool.files))
+        flush(spool)
+
+    monkeypatch.setattr(loader._Spool, "flush", counted)
     for day in (4, 5, 6):
         bucket.put(
             key(dt=f"2026-03-0{day}"), orders_file(order_row(f"11{day}-1"), order_row(f"11{day}-2", sku="SKU-2"))
@@ -226,11 +234,58 @@ def test_rows_spooled_in_several_moves_all_arrive_once(bucket, warehouse_path, m
     summary = ingest(first=date(2026, 3, 4), last=date(2026, 3, 6), path=warehouse_path)
     assert (summary.files, summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (3, 6, 6, 0)
     rows = query(warehouse_path, "select amazon_order_id, sku, dt, _line_number from raw.orders order by 1")
-    assert rows == [
-        (f"11{day}-{n}", f"SKU-{n}", date(2026, 3, day), n + 1) for day in (4, 5, 6) for n in (1, 2)
-    ]
+    assert rows == [(f"11{day}-{n}", f"SKU-{n}", date(2026, 3, day), n + 1) for day in (4, 5, 6) for n in (1, 2)]
+    # two files moved once 4 rows waited, then the last file at the end (then an empty call)
+    assert [n for n in moves if n] == [2, 1]
     # nothing is left beside the warehouse
     assert [p.name for p in warehouse_path.parent.iterdir() if ".spool-" in p.name] == []
+
+
+def test_a_load_that_fails_after_a_move_changes_nothing_and_leaves_nothing(bucket, warehouse_path, monkeypatch):
+    import pipelines.defs.ingest.loader as loader
+
+    bucket.put(key(dt="2026-03-03"), orders_file(order_row("113-1")))
+    ingest(first=date(2026, 3, 3), last=date(2026, 3, 3), path=warehouse_path)
+    monkeypatch.setattr(loader, "BATCH_FILES", 1)
+    monkeypatch.setattr(loader, "SPOOL_ROWS", 1)  # every batch moves into the loading table
+    for day in (4, 5):
+        bucket.put(key(dt=f"2026-03-0{day}"), orders_file(order_row(f"11{day}-1")))
+    add, calls = loader._Spool.add, []
+
+    def failing_second(spool, frame):
+        calls.append(frame.height)
+        if len(calls) == 2:
+            raise OSError("No space left on device (injected)")
+        add(spool, frame)
+
+    monkeypatch.setattr(loader._Spool, "add", failing_second)
+    with Warehouse(path=str(warehouse_path)).connect() as con, pytest.raises(OSError, match="injected"):
+        ingest_export("orders", date(2026, 3, 3), date(2026, 3, 5), S3Exports(), con)
+    assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("113-1",)]
+    assert query(warehouse_path, "select count(*) from raw.ingested_files") == [(1,)]
+    assert [p.name for p in warehouse_path.parent.iterdir() if ".spool-" in p.name] == []
+
+
+def test_a_failure_inside_the_final_transaction_is_the_error_raised(bucket, warehouse_path, monkeypatch):
+    # After a failed statement DuckDB refuses everything but a rollback: the loader's own setting
+    # must not be restored inside the transaction, or its refusal would replace the real error.
+    import pipelines.defs.ingest.loader as loader
+
+    bucket.put(key(dt="2026-03-03"), orders_file(order_row("113-1")))
+    ingest(first=date(2026, 3, 3), last=date(2026, 3, 3), path=warehouse_path)
+    bucket.put(key(dt="2026-03-04"), orders_file(order_row("114-1")))
+
+    def failing(con, *args):
+        # the range's insert into raw.orders (under the loader's setting) then breaks a constraint
+        con.execute("alter table raw.orders alter column sku set not null")
+        con.execute("update raw._loading_orders set sku = null")
+
+    monkeypatch.setattr(loader, "_record_restatement", failing)
+    with Warehouse(path=str(warehouse_path)).connect() as con:
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed"):
+            ingest_export("orders", date(2026, 3, 4), date(2026, 3, 4), S3Exports(), con)
+        assert con.execute("select current_setting('preserve_insertion_order')").fetchone() == (True,)
+        assert con.execute("select amazon_order_id from raw.orders").fetchall() == [("113-1",)]
 
 
 def test_a_killed_loads_spool_is_removed_a_living_ones_kept(bucket, warehouse_path):
@@ -242,7 +297,7 @@ def test_a_killed_loads_spool_is_removed_a_living_ones_kept(bucket, warehouse_pa
     prefix = f".{warehouse_path.name}.spool-orders-"
     killed = warehouse_path.parent / f"{prefix}killed"
     living = warehouse_path.parent / f"{prefix}living"
-    other = warehouse_path.parent / f".{warehouse_path.name}.spool-mfn_shipments-killed"
+    other = warehouse_path.parent / ".orders-1234.duckdb.tmp.spool-mfn_shipments-killed"
     for folder in (killed, living, other):
         folder.mkdir()
         (folder / ".lock").touch()
@@ -254,6 +309,6 @@ def test_a_killed_loads_spool_is_removed_a_living_ones_kept(bucket, warehouse_pa
     finally:
         os.close(held)
     assert not killed.exists()
+    assert not other.exists()  # another export's (or another warehouse's) dead spool goes too
     assert (living / "000000.parquet").exists()
-    assert (other / "000000.parquet").exists()  # another export's: its own next load removes it
     assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("111-1",)]

@@ -9,8 +9,9 @@ the range.
 Storing a batch writes its checked rows to a Parquet file in a folder beside the warehouse (the
 spool); every million rows or so, and at the end, one statement moves the spooled files into the
 loading table. DuckDB reads the files on all its threads and writes whole row groups into the
-database file; inserting each batch of about 80,000 rows on its own went through the write-ahead
-log and a checkpoint for each, single-threaded, and took 2.3 times as long (docs/benchmark.md).
+database file. Inserting each batch of about 80,000 rows on its own went through the write-ahead
+log and a checkpoint for each, single-threaded: a year's backfill spent 81.6 s storing that way,
+48.3 s through the spool (docs/benchmark.md).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ GZIP_RATIO = 8  # a .gz file's text, estimated from its size
 # DuckDB to write them in parallel, few enough that the spool stays a few tens of MB on disk.
 SPOOL_ROWS = 1_000_000
 SPOOL_LOCK = ".lock"
+SPOOL_INFIX = ".spool-"
 
 
 @dataclass
@@ -158,15 +160,15 @@ def ingest_export(
     for message in listing.invalid_keys:
         log.error("key not read: %s", message)
     now = datetime.now(UTC).replace(tzinfo=None)
-    table = f"{RAW_SCHEMA}.{export}"
     client = s3.client()
 
     # Batches go to loading tables first, each committed on its own: DuckDB holds a transaction's
     # new rows in memory, so a year loaded in one transaction grew by 0.5 GB per million rows.
     # The raw tables then change in one short transaction: nothing of the range, or all of it.
     loading = _create_loading_tables(con, export)
-    spool = _Spool(con, export, loading["rows"])
+    spool = None
     try:
+        spool = _Spool(con, export, loading["rows"])
         objects = listing.objects
         batches = _batches(objects)
         done = 0
@@ -187,39 +189,48 @@ def ingest_export(
         spool.flush()
         summary.seconds["store"] += time.monotonic() - started
         started = time.monotonic()
-        con.execute("begin transaction")
-        try:
-            _record_restatement(con, export, first_day, last_day, listing.objects, now)
-            for audit in ("ingested_files", "rejected_rows"):
-                con.execute(
-                    f"delete from {RAW_SCHEMA}.{audit} where export = ? and dt between ? and ?",
-                    [export, first_day, last_day],
-                )
-            (outside,) = con.execute(
-                f"select count(*) from {table} where dt not between ? and ?", [first_day, last_day]
-            ).fetchone()
-            if outside:
-                con.execute(f"delete from {table} where dt between ? and ?", [first_day, last_day])
-                with _in_any_order(con):
-                    con.execute(f"insert into {table} by name select * from {loading['rows']}")
-            else:
-                # The table holds nothing but this range (a first backfill): the loaded table takes
-                # its place instead of being copied (16 s for a year of 7.6 million order rows).
-                con.execute(f"drop table {table}")
-                con.execute(f"alter table {loading['rows']} rename to {export}")
-            con.execute(f"insert into {RAW_SCHEMA}.ingested_files by name select * from {loading['files']}")
-            con.execute(f"insert into {RAW_SCHEMA}.rejected_rows by name select * from {loading['rejected']}")
-            con.execute("commit")
-            summary.seconds["commit"] = time.monotonic() - started
-        except BaseException:
-            con.execute("rollback")
-            raise
+        # the setting changes outside the transaction: after a failed statement DuckDB refuses
+        # anything but a rollback, and the failure would hide behind that refusal
+        with _in_any_order(con):
+            _replace_range(con, export, first_day, last_day, listing.objects, loading, now)
+        summary.seconds["commit"] = time.monotonic() - started
     finally:
-        spool.remove()
+        if spool is not None:
+            spool.remove()
         for name in loading.values():
             con.execute(f"drop table if exists {name}")
     log.info(summary.timing_line())
     return summary
+
+
+def _replace_range(con, export: str, first_day: date, last_day: date, objects, loading: dict[str, str], now) -> None:
+    """In one transaction: the range's rows, ledger rows and rejected rows of `export` become the loaded ones."""
+    table = f"{RAW_SCHEMA}.{export}"
+    con.execute("begin transaction")
+    try:
+        _record_restatement(con, export, first_day, last_day, objects, now)
+        for audit in ("ingested_files", "rejected_rows"):
+            con.execute(
+                f"delete from {RAW_SCHEMA}.{audit} where export = ? and dt between ? and ?",
+                [export, first_day, last_day],
+            )
+        (outside,) = con.execute(
+            f"select count(*) from {table} where dt not between ? and ?", [first_day, last_day]
+        ).fetchone()
+        if outside:
+            con.execute(f"delete from {table} where dt between ? and ?", [first_day, last_day])
+            con.execute(f"insert into {table} by name select * from {loading['rows']}")
+        else:
+            # The table holds nothing but this range (a first backfill): the loaded table takes
+            # its place instead of being copied (16 s for a year of 7.6 million order rows).
+            con.execute(f"drop table {table}")
+            con.execute(f"alter table {loading['rows']} rename to {export}")
+        con.execute(f"insert into {RAW_SCHEMA}.ingested_files by name select * from {loading['files']}")
+        con.execute(f"insert into {RAW_SCHEMA}.rejected_rows by name select * from {loading['rejected']}")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def _known_folders(con: duckdb.DuckDBPyConnection, export: str, first_day: date) -> dict:
@@ -375,18 +386,21 @@ class _Spool:
     The folder is `.<warehouse file>.spool-<export>-<random>` in the warehouse's directory (the
     system's temporary directory for an in-memory database). A load holds an flock on the folder's
     `.lock` until it removes the folder; a folder whose lock can be taken was left by a killed
-    load, and the next load of the same export into the same warehouse removes it.
+    load, and the next load into that directory removes it (a killed parallel-ingest worker's
+    too, whose database file had a name of its own).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, export: str, table: str):
         self.con, self.table = con, table
         (path,) = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
         parent = Path(path).resolve().parent if path else Path(tempfile.gettempdir())
-        prefix = f".{Path(path).name if path else 'memory'}.spool-{export}-"
-        _remove_stale_spools(parent, prefix)
+        prefix = f".{Path(path).name if path else 'memory'}{SPOOL_INFIX}{export}-"
+        _remove_stale_spools(parent)
         self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-        self.lock = os.open(self.folder / SPOOL_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+        # locked under another name first, then renamed: a cleaner never finds `.lock` unlocked
+        self.lock = os.open(self.folder / f"{SPOOL_LOCK}.new", os.O_CREAT | os.O_RDWR, 0o600)
         fcntl.flock(self.lock, fcntl.LOCK_EX)
+        os.rename(self.folder / f"{SPOOL_LOCK}.new", self.folder / SPOOL_LOCK)
         self.files: list[Path] = []
         self.rows = 0
         self.written = 0
@@ -406,7 +420,9 @@ class _Spool:
             return
         files = ", ".join(_quote(str(path)) for path in self.files)
         with _in_any_order(self.con):
-            self.con.execute(f"insert into {self.table} by name select * from read_parquet([{files}])")
+            self.con.execute(
+                f"insert into {self.table} by name select * from read_parquet([{files}], hive_partitioning = false)"
+            )
         for path in self.files:
             path.unlink(missing_ok=True)
         self.files, self.rows = [], 0
@@ -416,8 +432,9 @@ class _Spool:
         os.close(self.lock)
 
 
-def _remove_stale_spools(parent: Path, prefix: str) -> None:
-    for folder in parent.glob(f"{prefix}*"):
+def _remove_stale_spools(parent: Path) -> None:
+    """Remove the spools in `parent` that no living load holds (any warehouse's, any export's)."""
+    for folder in parent.glob(f".*{SPOOL_INFIX}*"):
         try:
             fd = os.open(folder / SPOOL_LOCK, os.O_RDWR)
         except OSError:
