@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 import duckdb
 
-from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables
+from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables, transaction
 
 STAGED_SUFFIX = ".duckdb"
 
@@ -75,8 +75,7 @@ def merge_staged(
         ).fetchall()
         objects = [SimpleNamespace(key=SimpleNamespace(key=key), etag=etag) for key, etag in listed]
         now = con.execute(f"select max(loaded_at) from staged.{RAW_SCHEMA}.ingested_files").fetchone()[0]
-        con.execute("begin transaction")
-        try:
+        with transaction(con):
             _record_restatement(con, export, first_day, last_day, objects, now)
             con.execute(f"delete from {RAW_SCHEMA}.{export} where dt between ? and ?", [first_day, last_day])
             con.execute(
@@ -94,10 +93,6 @@ def merge_staged(
                     "where export = ? and dt between ? and ?",
                     [export, first_day, last_day],
                 )
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
         files, read, loaded, rejected = con.execute(
             f"select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
             f"coalesce(sum(rows_rejected), 0) from {RAW_SCHEMA}.ingested_files "

@@ -7,6 +7,8 @@ tables record every file read (`raw.ingested_files`) and every row kept aside (`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 
@@ -125,15 +127,28 @@ def ddl_column_comments(ddl: str) -> dict[str, str]:
     return {m[1]: m[2] for m in map(_DDL_COLUMN.match, ddl.splitlines()) if m}
 
 
+def sql_string(text: str) -> str:
+    """`text` as a SQL string literal (single quotes doubled), for statements that take no parameters."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The statements inside in one transaction: committed when the block ends, rolled back if it raises."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def comment_table(con: duckdb.DuckDBPyConnection, table: str, ddl: str, text: str) -> None:
     """DuckDB comments on `table` and on each of its columns, from its DDL's trailing comments."""
-
-    def quoted(value: str) -> str:
-        return "'" + value.replace("'", "''") + "'"
-
-    con.execute(f"comment on table {table} is {quoted(text)}")
+    con.execute(f"comment on table {table} is {sql_string(text)}")
     for column, comment in ddl_column_comments(ddl).items():
-        con.execute(f"comment on column {table}.{column} is {quoted(comment)}")
+        con.execute(f"comment on column {table}.{column} is {sql_string(comment)}")
 
 
 def parquet_folders(folder) -> list[str]:

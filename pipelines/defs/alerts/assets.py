@@ -37,6 +37,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from pipelines.lib.warehouse import sql_string, transaction
 from pipelines.resources import Warehouse
 
 ALERTS_KEY = dg.AssetKey(["marts", "alerts"])
@@ -233,10 +234,10 @@ def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
             "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = 'alerts'"
         ).fetchall()
     }
-    con.execute(f"comment on table {ALERTS_TABLE} is {_sql_string(ALERTS_COMMENT)}")
+    con.execute(f"comment on table {ALERTS_TABLE} is {sql_string(ALERTS_COMMENT)}")
     for column, text in ALERT_COLUMN_COMMENTS.items():
         if column in columns:
-            con.execute(f"comment on column {ALERTS_TABLE}.{column} is {_sql_string(text)}")
+            con.execute(f"comment on column {ALERTS_TABLE}.{column} is {sql_string(text)}")
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -246,10 +247,6 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
         [schema, table],
     ).fetchone()
     return bool(found)
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 ANNOTATION_COLUMNS = ("acknowledged_by", "acknowledged_at", "note")
@@ -285,8 +282,7 @@ def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
     for table in (EPISODES_TABLE, LATEST_DAYS_TABLE):
         if not _table_exists(con, *table.split(".")):
             raise EpisodesNotBuilt(f"{table} does not exist: build the dbt models first (sellerhealth run)")
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         # Annotations are read inside the transaction that rewrites them, so none can be lost.
         rows = alerts_from_episodes(
             read_alerts(con), con.execute(EPISODES_QUERY).fetchall(), con.execute(LATEST_DAYS_QUERY).fetchall()
@@ -306,10 +302,6 @@ def update_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
                 """
             )
             con.unregister("alert_rows")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return rows
 
 

@@ -31,7 +31,7 @@ import duckdb
 
 from pipelines.defs.notify.config import NotificationsConfig, Route
 from pipelines.lib.layout import MARKETPLACES
-from pipelines.lib.warehouse import comment_table
+from pipelines.lib.warehouse import comment_table, transaction
 
 OUTBOX_TABLE = "marts.alert_notifications"
 STATE_TABLE = "marts.alert_notification_state"
@@ -344,8 +344,7 @@ def record_changes(
     One transaction: either the outbox rows and the new state are both written or neither is.
     """
     ensure_outbox_tables(con)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         after = read_alert_states(con)
         before = {
             a: (s, v) for a, s, v in con.execute(f"select alert_id, status, severity from {STATE_TABLE}").fetchall()
@@ -427,10 +426,6 @@ def record_changes(
         _insert(con, rows, now)
         con.execute(f"delete from {STATE_TABLE}")
         con.execute(f"insert into {STATE_TABLE} select alert_id, status, severity from marts.alerts")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     pending = sum(r["status"] == PENDING for r in rows)
     return Recorded(len(changes), pending, len(rows) - pending)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.lib.warehouse import sql_string
 from pipelines.resources import ConfigurationError, Warehouse
 
 PUBLISHED_KEY = dg.AssetKey(["marts", "published_warehouse"])
@@ -197,7 +198,7 @@ def keep_only_what_readers_use(con: duckdb.DuckDBPyConnection) -> None:
             comment = READ_BY_VIEWS_COMMENT.format(
                 views=" and ".join(views), s="s" if len(views) == 1 else "", them="it" if len(views) == 1 else "them"
             )
-            con.execute(f'comment on table "{VIEW_SOURCE_SCHEMA}"."{table}" is {_quote(comment)}')
+            con.execute(f'comment on table "{VIEW_SOURCE_SCHEMA}"."{table}" is {sql_string(comment)}')
         if not keep:
             con.execute(f'drop schema "{VIEW_SOURCE_SCHEMA}"')
     # every view of the copy still answers (nothing it reads was dropped)
@@ -207,10 +208,6 @@ def keep_only_what_readers_use(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall():
         con.execute(f'select * from "{schema}"."{view}" limit 0').fetchall()
     con.execute("checkpoint")
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _copy_in_kernel(src_fd: int, dst_fd: int) -> None:
