@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import duckdb
 
@@ -140,7 +140,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        # a failed commit has ended the transaction already: its error, not the rollback's, is raised
+        with suppress(duckdb.Error):
+            con.execute("rollback")
         raise
 
 
