@@ -2,10 +2,14 @@
 
 Every few minutes it lists the bucket (every export's folder, with `S3Exports`, whose settings are
 read at each evaluation) and compares each object's `LastModified` with its cursor: the greatest
-`LastModified` seen so far and the keys (with their ETags) seen at exactly that instant. An object
-is new when it is later than that instant, or at that instant under another key or ETag. A key
-uploaded again gets a new `LastModified`, so it is seen again; S3 lists `LastModified` to the
-second, and the ETag catches a key uploaded again, with other content, within the same second.
+`LastModified` seen so far and the keys (with their ETags) seen with a `LastModified` within
+`LATE_LISTING_WINDOW` (an hour) before it. An object is new when it is later than that instant,
+or within the window under a key or ETag not seen. The window is there because S3 stamps
+`LastModified` when an upload begins (a multipart upload: when it was initiated), so a large file
+whose upload began before a small one's can be listed after it, with an older `LastModified`
+than the cursor's: an upload that takes less than the window is never missed. A key uploaded
+again gets a new `LastModified`, so it is seen again; S3 lists `LastModified` to the second, and
+the ETag catches a key uploaded again, with other content, within the same second.
 
 New files of days before today (UTC) ask for a run; today's files are left to the nightly run
 that loads today once it has ended. All the days of one evaluation go into ONE run over the range
@@ -18,10 +22,11 @@ The first evaluation only records where the bucket stands: the history already t
 backfill loads (`sellerhealth run` or a backfill in the UI), not one run per day.
 """
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
@@ -34,11 +39,14 @@ LATE_EXPORTS_SENSOR_NAME = "late_exports"
 MINIMUM_INTERVAL_SECONDS = 300
 TRIGGER_TAG = "sellerhealth/trigger"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the cursor after a first look at an empty bucket
+# How much older than the newest object seen an upload's LastModified may be and still be compared
+# with what was seen (module docstring): the longest upload of one export file it never misses.
+LATE_LISTING_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class Seen:
-    """The cursor: the greatest LastModified seen and the (key, ETag)s that have exactly that one."""
+    """The cursor: the greatest LastModified seen and the (key, ETag)s seen within the window before it."""
 
     last_modified: datetime | None = None
     keys: frozenset[tuple[str, str]] = frozenset()
@@ -89,19 +97,19 @@ def new_objects(objects: Iterable[S3Object], seen: Seen) -> tuple[list[S3Object]
     if seen.last_modified is None:
         new = objects
     else:
+        since = seen.last_modified - LATE_LISTING_WINDOW
         new = [
             o
             for o in objects
-            if o.last_modified > seen.last_modified
-            or (o.last_modified == seen.last_modified and o.version not in seen.keys)
+            if o.last_modified > seen.last_modified or (o.last_modified >= since and o.version not in seen.keys)
         ]
     if not new:
         return [], seen
     latest = max(o.last_modified for o in new)
-    if seen.last_modified is not None and latest == seen.last_modified:
-        keys = seen.keys | {o.version for o in new}
-    else:
-        keys = frozenset(o.version for o in objects if o.last_modified == latest)
+    if seen.last_modified is not None:
+        latest = max(latest, seen.last_modified)
+    # everything listed within the window before the newest instant: what the next look compares with
+    keys = frozenset(o.version for o in objects if o.last_modified >= latest - LATE_LISTING_WINDOW)
     return new, Seen(latest, keys)
 
 
@@ -110,10 +118,15 @@ def late_days(new: Iterable[S3Object], today: date) -> list[date]:
     return sorted({o.key.dt for o in new if o.key.dt < today})
 
 
-def run_request(days: list[date], seen: Seen) -> dg.RunRequest:
-    """One run over [first day, last day]."""
+def run_request(days: list[date], seen: Seen, new: Iterable[S3Object] = ()) -> dg.RunRequest:
+    """One run over [first day, last day], keyed by the files that asked for it.
+
+    Dagster starts one run per run key: a late listed file older than the cursor's instant leaves
+    that instant as it was, so the key also names the new files (a digest of their keys and ETags).
+    """
     first, last = days[0].isoformat(), days[-1].isoformat()
-    run_key = f"{LATE_EXPORTS_SENSOR_NAME}-{first}-{last}-{seen.last_modified.isoformat()}"
+    digest = hashlib.sha1("\n".join(sorted(f"{k}\t{e}" for k, e in (o.version for o in new))).encode()).hexdigest()
+    run_key = f"{LATE_EXPORTS_SENSOR_NAME}-{first}-{last}-{seen.last_modified.isoformat()}-{digest[:12]}"
     tags = {TRIGGER_TAG: LATE_EXPORTS_SENSOR_NAME}
     if first == last:
         return dg.RunRequest(run_key=run_key, partition_key=first, tags=tags)
@@ -146,6 +159,6 @@ def build_late_exports_sensor(job: UnresolvedAssetJobDefinition) -> dg.SensorDef
             context.update_cursor(after.to_json())
             return dg.SkipReason(f"{len(new)} new files, all of today: left to the nightly run")
         context.log.info(f"{len(new)} new or re-uploaded files; late days: {', '.join(map(str, days))}")
-        return dg.SensorResult(run_requests=[run_request(days, after)], cursor=after.to_json())
+        return dg.SensorResult(run_requests=[run_request(days, after, new)], cursor=after.to_json())
 
     return late_exports
