@@ -20,13 +20,13 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import duckdb
 
-from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables, transaction
+from pipelines.lib.child import PARENT_PID_VARIABLE, die_with_parent, parent_gone
+from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables, sql_string, transaction
 
 STAGED_SUFFIX = ".duckdb"
 
@@ -68,15 +68,18 @@ def merge_staged(
     from pipelines.defs.ingest.loader import _record_restatement
 
     ensure_raw_tables(con)
-    con.execute(f"attach '{staged}' as staged (read_only)")
+    con.execute(f"attach {sql_string(str(staged))} as staged (read_only)")
     try:
-        listed = con.execute(
-            f"select source_key, etag from staged.{RAW_SCHEMA}.ingested_files where export = ?", [export]
-        ).fetchall()
-        objects = [SimpleNamespace(key=SimpleNamespace(key=key), etag=etag) for key, etag in listed]
-        now = con.execute(f"select max(loaded_at) from staged.{RAW_SCHEMA}.ingested_files").fetchone()[0]
+        loaded = dict(
+            con.execute(
+                f"select source_key, etag from staged.{RAW_SCHEMA}.ingested_files where export = ?", [export]
+            ).fetchall()
+        )
+        # the worker's load time; none when it found no file (every file of the range removed)
+        (now,) = con.execute(f"select max(loaded_at) from staged.{RAW_SCHEMA}.ingested_files").fetchone()
+        now = now or datetime.now(UTC).replace(tzinfo=None)
         with transaction(con):
-            _record_restatement(con, export, first_day, last_day, objects, now)
+            _record_restatement(con, export, first_day, last_day, loaded, now)
             con.execute(f"delete from {RAW_SCHEMA}.{export} where dt between ? and ?", [first_day, last_day])
             con.execute(
                 f"insert into {RAW_SCHEMA}.{export} by name select * from staged.{RAW_SCHEMA}.{export} "
@@ -132,7 +135,10 @@ def run_workers(exports: list[str], first_day: date, last_day: date, stage: Path
     while pending or running:
         while pending and len(running) < workers:
             export = pending.pop(0)
-            running[export] = subprocess.Popen(worker_command(export, first_day, last_day, stage))
+            running[export] = subprocess.Popen(
+                worker_command(export, first_day, last_day, stage),
+                env={**os.environ, PARENT_PID_VARIABLE: str(os.getpid())},
+            )
         export, proc = next(iter(running.items()))
         if proc.wait() != 0:
             failed.append(export)
@@ -168,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     stage.add_argument("--end", type=date.fromisoformat, required=True)
     stage.add_argument("--stage", type=Path, required=True)
     args = parser.parse_args(argv)
+    # a worker dies with the command that started it: killed, it could not merge the file anyway,
+    # and a rerun would find this worker still writing into the staging folder
+    die_with_parent()
+    if parent_gone(os.environ):
+        print(f"error: {args.export}: the command that started this worker is gone", file=sys.stderr)
+        return 2
     from pipelines.resources import ConfigurationError, S3CallFailed
 
     try:

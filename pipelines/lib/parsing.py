@@ -42,10 +42,19 @@ _GZIP_MAGIC = b"\x1f\x8b"
 class FileRejected(ValueError):
     """The whole file cannot be loaded; the message names the file and the cause."""
 
-    def __init__(self, key: str, check: str, message: str, column: str | None = None, rows_read: int = 0):
+    def __init__(
+        self,
+        key: str,
+        check: str,
+        message: str,
+        column: str | None = None,
+        rows_read: int = 0,
+        line_number: int | None = None,
+    ):
         super().__init__(f"{key}: {message}")
         self.check = check
         self.column = column
+        self.line_number = line_number  # the file's line the cause is on, when it is on one
         self.reason = message
         self.rows_read = rows_read  # data lines the file has, all rejected with it (0 when unreadable)
 
@@ -262,6 +271,7 @@ def _read_tsv_exact(key: ExportKey, text: str, columns: list[ContractColumn]) ->
             f"line {header_line}: missing required column {missing[0]!r}{more} in the header",
             column=missing[0],
             rows_read=data.height,
+            line_number=header_line,
         )
     width = len(header)
     data = data.with_columns(tabs=pl.col("line").str.count_matches("\t", literal=True))
@@ -298,7 +308,10 @@ def _read_json(key: ExportKey, text: str, columns: list[ContractColumn]) -> Text
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise FileRejected(
-            key.key, "json", f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+            key.key,
+            "json",
+            f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})",
+            line_number=exc.lineno,
         ) from exc
     try:
         records, warnings = flatten_account_health(document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 from datetime import date
 
 import dagster as dg
@@ -104,7 +105,8 @@ def test_gzip_and_bom_crlf_files(bucket, warehouse_path):
 
 
 def test_file_missing_a_required_column_is_rejected_and_others_load(bucket, warehouse_path):
-    bad = HEADER.replace("\tsku", "") + "\n" + order_row("111-9").replace("\tSKU-1", "") + "\n"
+    # two blank lines first: the header is line 3, and the rejection says so
+    bad = "\n\n" + HEADER.replace("\tsku", "") + "\n" + order_row("111-9").replace("\tSKU-1", "") + "\n"
     bad_key = bucket.put(key(file="part-0000.tsv"), bad.encode())
     bucket.put(key(file="part-0001.tsv"), orders_file(order_row("111-1")))
     summary = ingest(path=warehouse_path)
@@ -117,7 +119,10 @@ def test_file_missing_a_required_column_is_rejected_and_others_load(bucket, ware
         [bad_key],
     ) == [("REJECTED", 1, 0, 1)]
     (reason,) = query(warehouse_path, "select message from raw.rejected_rows where column_name = 'sku'")
-    assert bad_key in reason[0] and "missing required column 'sku'" in reason[0]
+    assert bad_key in reason[0] and "line 3: missing required column 'sku'" in reason[0]
+    assert query(warehouse_path, "select line_number, column_name, check_name from raw.rejected_rows") == [
+        (3, "sku", "required_column")
+    ]
 
 
 def test_bad_rows_kept_aside_good_rows_load_counts_reconcile(bucket, warehouse_path):
@@ -302,6 +307,12 @@ def test_a_killed_loads_spool_is_removed_a_living_ones_kept(bucket, warehouse_pa
         folder.mkdir()
         (folder / ".lock").touch()
         (folder / "000000.parquet").write_bytes(b"left behind")
+    # killed between making its folder and its lock: no lock file, two minutes old; and one made
+    # this instant, whose load is about to lock it
+    unlocked_old, unlocked_new = warehouse_path.parent / f"{prefix}nolock", warehouse_path.parent / f"{prefix}new"
+    for folder in (unlocked_old, unlocked_new):
+        folder.mkdir()
+    os.utime(unlocked_old, (time.time() - 120, time.time() - 120))
     held = os.open(living / ".lock", os.O_RDWR)
     fcntl.flock(held, fcntl.LOCK_EX)  # as a load still running holds it
     try:
@@ -311,4 +322,33 @@ def test_a_killed_loads_spool_is_removed_a_living_ones_kept(bucket, warehouse_pa
     assert not killed.exists()
     assert not other.exists()  # another export's (or another warehouse's) dead spool goes too
     assert (living / "000000.parquet").exists()
+    assert not unlocked_old.exists()
+    assert unlocked_new.exists()
     assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("111-1",)]
+
+
+def test_a_file_uploaded_again_between_listing_and_download_notes_a_restatement(bucket, warehouse_path, monkeypatch):
+    # The listing sees the ETag loaded last time; the download gets the new upload's bytes. Rows of
+    # the old upload leave the raw table, which the incremental models can only learn from a
+    # restatement (the next run rebuilds them in full).
+    the_key = key()
+    bucket.put(the_key, orders_file(order_row("111-1")))
+    ingest(path=warehouse_path)
+    original = S3Exports.get
+    uploaded = []
+
+    def uploaded_again_first(self, client, k):
+        if not uploaded:
+            uploaded.append(bucket.client.put_object(Bucket=bucket.name, Key=k, Body=orders_file(order_row("111-2"))))
+        return original(self, client, k)
+
+    monkeypatch.setattr(S3Exports, "get", uploaded_again_first)
+    ingest(path=warehouse_path)
+    assert query(warehouse_path, "select amazon_order_id from raw.orders") == [("111-2",)]
+    new_etag = bucket.client.head_object(Bucket=bucket.name, Key=the_key)["ETag"].strip('"')
+    assert query(warehouse_path, "select etag from raw.ingested_files") == [(new_etag,)]
+    assert query(
+        warehouse_path,
+        "select export, first_day, last_day, files_changed, files_removed, example_key, rebuilt_at "
+        "from raw.restatements",
+    ) == [("orders", date(2026, 3, 4), date(2026, 3, 4), 1, 0, the_key, None)]

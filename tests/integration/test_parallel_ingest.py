@@ -208,3 +208,81 @@ def test_ingest_never_runs_beside_a_run_on_the_same_warehouse(bucket, tmp_path):
     assert "another run holds" in done.stderr
     assert not (warehouse.parent / "ingest-stage").exists(), "no worker started"
     assert not warehouse.exists()
+
+
+def test_a_range_whose_files_were_all_removed_merges_to_nothing_and_notes_a_restatement(bucket, tmp_path):
+    # The worker of a range with no file left stages no row and no file record; the merge still
+    # replaces the range (its rows go) and notes the removed file for the next run's full rebuild.
+    from pipelines.parallel_ingest import merge_staged, stage_export
+    from tests.integration.test_ingest import key, order_row, orders_file
+
+    day = date(2026, 3, 4)
+    the_key = bucket.put(key(), orders_file(order_row("111-1"), order_row("111-2")))
+    warehouse, stage = tmp_path / "w.duckdb", tmp_path / "ingest-stage"
+
+    def load():
+        staged = stage_export("orders", day, day, stage)
+        with duckdb.connect(str(warehouse)) as con:
+            return merge_staged(con, "orders", day, day, staged)
+
+    first = load()
+    assert (first.files, first.rows_read, first.rows_loaded, first.rows_rejected) == (1, 2, 2, 0)
+    bucket.delete(key())
+    again = load()
+    assert (again.files, again.rows_read, again.rows_loaded, again.rows_rejected) == (0, 0, 0, 0)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw.orders").fetchone() == (0,)
+        assert con.execute(
+            "select first_day, last_day, files_changed, files_removed, example_key, restated_at is not null "
+            "from raw.restatements"
+        ).fetchall() == [(day, day, 0, 1, the_key, True)]
+
+
+def test_a_worker_dies_with_the_command_that_started_it(bucket, tmp_path):
+    # An endpoint that accepts connections and never answers: the worker waits in its listing.
+    # The command is then killed with SIGKILL (the OOM killer, `kill -9`): its worker must not
+    # keep running, or a rerun would find it still writing into the staging folder.
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    warehouse = tmp_path / "w" / "w.duckdb"
+    stage = warehouse.parent / "ingest-stage"
+    command = [SELLERHEALTH, "ingest", "--start", START.isoformat(), "--end", END.isoformat(), "--export", "orders"]
+    run = subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=_env(warehouse, AWS_ENDPOINT_URL=endpoint),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 120
+        while worker is None and time.monotonic() < deadline and run.poll() is None:
+            for path in stage.glob(".orders-*.duckdb.tmp") if stage.exists() else []:
+                worker = int(re.match(r"\.orders-(\d+)\.", path.name).group(1))
+            time.sleep(0.05)
+        assert worker is not None, "the worker never started"
+        run.kill()
+        run.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the worker outlived the command that started it"
+    finally:
+        run.kill()
+        if worker is not None and _alive(worker):
+            os.kill(worker, signal.SIGKILL)
+        silent.close()
+
+
+def _alive(pid: int) -> bool:
+    """A process `pid` that has not exited (a zombie, reaped by init, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +49,8 @@ GZIP_RATIO = 8  # a .gz file's text, estimated from its size
 SPOOL_ROWS = 1_000_000
 SPOOL_LOCK = ".lock"
 SPOOL_INFIX = ".spool-"
+# a spool folder without its lock this long was left by a load killed while making it
+SPOOL_UNLOCKED_GRACE_SECONDS = 60
 
 
 @dataclass
@@ -113,8 +115,7 @@ def _rejected_rows(obj: ExportObject, etag: str, parsed: ParsedFile | None, erro
     key = obj.key
     base = (key.export, key.seller_id, key.marketplace_id, key.dt, key.key, etag)
     if error is not None:
-        line = 1 if error.column else None
-        return [(*base, line, error.column, error.check, None, str(error), now)]
+        return [(*base, error.line_number, error.column, error.check, None, str(error), now)]
     return [
         (
             *base,
@@ -193,7 +194,9 @@ def ingest_export(
         # the setting changes outside the transaction: after a failed statement DuckDB refuses
         # anything but a rollback, and the failure would hide behind that refusal
         with _in_any_order(con), transaction(con):
-            _record_restatement(con, export, first_day, last_day, listing.objects, now)
+            # the ETags of the bytes loaded (a file uploaded again after the listing has another)
+            loaded = dict(con.execute(f"select source_key, etag from {loading['files']}").fetchall())
+            _record_restatement(con, export, first_day, last_day, loaded, now)
             for audit in ("ingested_files", "rejected_rows"):
                 con.execute(
                     f"delete from {RAW_SCHEMA}.{audit} where export = ? and dt between ? and ?",
@@ -266,20 +269,20 @@ def _batches(objects: list[ExportObject]) -> list[list[ExportObject]]:
     return batches
 
 
-def _record_restatement(con, export: str, first_day: date, last_day: date, objects, now) -> None:
+def _record_restatement(con, export: str, first_day: date, last_day: date, loaded: dict[str, str], now) -> None:
     """Note in raw.restatements when files loaded before for the range are gone or changed.
 
-    Rows of those files may disappear with this load, which the incrementally built models
-    cannot see: the next run rebuilds them in full. Loading the same files again, or new ones,
-    only adds or repeats rows and needs no such thing.
+    `loaded`: the key and ETag of each file this load replaces the range with. Rows of files gone or
+    changed may disappear with this load, which the incrementally built models cannot see: the next
+    run rebuilds them in full. Loading the same files again, or new ones, only adds or repeats rows
+    and needs no such thing.
     """
-    listed = {o.key.key: o.etag for o in objects}
     before = con.execute(
         f"select source_key, etag from {RAW_SCHEMA}.ingested_files where export = ? and dt between ? and ?",
         [export, first_day, last_day],
     ).fetchall()
-    removed = [key for key, _ in before if key not in listed]
-    changed = [key for key, etag in before if key in listed and listed[key] != etag]
+    removed = [key for key, _ in before if key not in loaded]
+    changed = [key for key, etag in before if key in loaded and loaded[key] != etag]
     if removed or changed:
         con.execute(
             f"insert into {RAW_SCHEMA}.restatements values (?, ?, ?, ?, ?, ?, ?, null)",
@@ -386,10 +389,14 @@ class _Spool:
         prefix = f".{Path(path).name if path else 'memory'}{SPOOL_INFIX}{export}-"
         _remove_stale_spools(parent)
         self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-        # locked under another name first, then renamed: a cleaner never finds `.lock` unlocked
-        self.lock = os.open(self.folder / f"{SPOOL_LOCK}.new", os.O_CREAT | os.O_RDWR, 0o600)
-        fcntl.flock(self.lock, fcntl.LOCK_EX)
-        os.rename(self.folder / f"{SPOOL_LOCK}.new", self.folder / SPOOL_LOCK)
+        try:
+            # locked under another name first, then renamed: a cleaner never finds `.lock` unlocked
+            self.lock = os.open(self.folder / f"{SPOOL_LOCK}.new", os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(self.lock, fcntl.LOCK_EX)
+            os.rename(self.folder / f"{SPOOL_LOCK}.new", self.folder / SPOOL_LOCK)
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
         self.files: list[Path] = []
         self.rows = 0
         self.written = 0
@@ -427,7 +434,12 @@ def _remove_stale_spools(parent: Path) -> None:
         try:
             fd = os.open(folder / SPOOL_LOCK, os.O_RDWR)
         except OSError:
-            continue  # no lock file (yet): not known to be stale
+            # no lock file: a load is making it this instant, or was killed while making it (a
+            # microsecond's window); a folder without one for a minute is the second kind
+            with suppress(OSError):
+                if time.time() - folder.stat().st_mtime > SPOOL_UNLOCKED_GRACE_SECONDS:
+                    shutil.rmtree(folder, ignore_errors=True)
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
