@@ -70,7 +70,7 @@ def merge_staged(
     ensure_raw_tables(con)
     con.execute(f"attach {sql_string(str(staged))} as staged (read_only)")
     try:
-        loaded = dict(
+        etags = dict(
             con.execute(
                 f"select source_key, etag from staged.{RAW_SCHEMA}.ingested_files where export = ?", [export]
             ).fetchall()
@@ -79,7 +79,7 @@ def merge_staged(
         (now,) = con.execute(f"select max(loaded_at) from staged.{RAW_SCHEMA}.ingested_files").fetchone()
         now = now or datetime.now(UTC).replace(tzinfo=None)
         with transaction(con):
-            _record_restatement(con, export, first_day, last_day, loaded, now)
+            _record_restatement(con, export, first_day, last_day, etags, now)
             con.execute(f"delete from {RAW_SCHEMA}.{export} where dt between ? and ?", [first_day, last_day])
             con.execute(
                 f"insert into {RAW_SCHEMA}.{export} by name select * from staged.{RAW_SCHEMA}.{export} "

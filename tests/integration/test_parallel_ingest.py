@@ -29,6 +29,7 @@ from pipelines.lib.raw_parquet import write_raw_days
 from pipelines.resources import S3Exports, run_lock
 from pipelines.synthetic import generate_exports, upload
 from tests.conftest import REPO
+from tests.robustness.test_faults import alive
 
 START, END = date(2026, 1, 1), date(2026, 1, 10)
 EXPORTS = ("orders", "mfn_shipments")
@@ -269,20 +270,11 @@ def test_a_worker_dies_with_the_command_that_started_it(bucket, tmp_path):
         run.kill()
         run.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while _alive(worker) and time.monotonic() < deadline:
+        while alive(worker) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not _alive(worker), "the worker outlived the command that started it"
+        assert not alive(worker), "the worker outlived the command that started it"
     finally:
         run.kill()
-        if worker is not None and _alive(worker):
+        if worker is not None and alive(worker):
             os.kill(worker, signal.SIGKILL)
         silent.close()
-
-
-def _alive(pid: int) -> bool:
-    """A process `pid` that has not exited (a zombie, reaped by init, counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False

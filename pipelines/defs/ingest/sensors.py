@@ -125,7 +125,7 @@ def run_request(days: list[date], seen: Seen, new: Iterable[S3Object] = ()) -> d
     that instant as it was, so the key also names the new files (a digest of their keys and ETags).
     """
     first, last = days[0].isoformat(), days[-1].isoformat()
-    digest = hashlib.sha1("\n".join(sorted(f"{k}\t{e}" for k, e in (o.version for o in new))).encode()).hexdigest()
+    digest = hashlib.sha1("\n".join(sorted("\t".join(o.version) for o in new)).encode()).hexdigest()
     run_key = f"{LATE_EXPORTS_SENSOR_NAME}-{first}-{last}-{seen.last_modified.isoformat()}-{digest[:12]}"
     tags = {TRIGGER_TAG: LATE_EXPORTS_SENSOR_NAME}
     if first == last:
