@@ -639,6 +639,9 @@ def __getattr__(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.lib.malloc import tune_malloc
+
+    tune_malloc()  # before any thread allocates: freed downloads go back to the system
     args = build_parser().parse_args(argv)
     return main_with(args.func, args)
 

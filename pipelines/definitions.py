@@ -19,6 +19,7 @@ from pipelines.defs.ingest.sensors import build_late_exports_sensor
 from pipelines.defs.notify.assets import Notifications, alert_notifications, notification_delivery
 from pipelines.defs.publish.assets import build_published_warehouse_asset, last_assets
 from pipelines.defs.transform.assets import dbt_models, dbt_resource
+from pipelines.lib.malloc import tune_malloc
 from pipelines.partitions import daily_partitions_for
 from pipelines.resources import S3Exports, Warehouse
 from pipelines.settings import Settings
@@ -75,12 +76,17 @@ def build_definitions(settings: Settings, triggers: bool = True) -> dg.Definitio
 
 @dg.definitions
 def load_definitions() -> dg.Definitions:
-    """What Dagster loads (workspace.yaml, pyproject.toml): the definitions of the current settings."""
+    """What Dagster loads (workspace.yaml, pyproject.toml): the definitions of the current settings.
+
+    Also in the process of a run Dagster launches: glibc's allocator set up for loading
+    (pipelines/lib/malloc.py), as `sellerhealth` does.
+    """
+    tune_malloc()
     return build_definitions(Settings.from_env())
 
 
 def __getattr__(name: str) -> dg.Definitions:
     # `from pipelines.definitions import defs`: built on first use, from the settings of that moment.
     if name == "defs":
-        return build_definitions(Settings.from_env())
+        return load_definitions()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

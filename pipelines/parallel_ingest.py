@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.child import PARENT_PID_VARIABLE, die_with_parent, parent_gone
+from pipelines.lib.malloc import tune_malloc
 from pipelines.lib.warehouse import RAW_SCHEMA, ensure_raw_tables, sql_string, transaction
 
 STAGED_SUFFIX = ".duckdb"
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     stage.add_argument("--end", type=date.fromisoformat, required=True)
     stage.add_argument("--stage", type=Path, required=True)
     args = parser.parse_args(argv)
+    tune_malloc()  # pipelines/lib/malloc.py
     # a worker dies with the command that started it: killed, it could not merge the file anyway,
     # and a rerun would find this worker still writing into the staging folder
     die_with_parent()
