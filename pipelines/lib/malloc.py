@@ -19,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from collections.abc import Mapping
 
 # glibc's malloc.h
 M_MMAP_THRESHOLD = -3
@@ -34,28 +33,23 @@ SETTINGS = (
     (M_ARENA_MAX, ARENA_MAX, "MALLOC_ARENA_MAX"),
 )
 
-_tuned: dict[str, int] | None = None
 
-
-def tune_malloc(environ: Mapping[str, str] = os.environ) -> dict[str, int]:
+def tune_malloc() -> dict[str, int]:
     """Apply SETTINGS that the environment leaves unset; return what was set (by variable name).
 
-    Idempotent: a second call returns the first call's result.
+    Calling it again sets the same values again (mallopt takes them as often as it is given them).
     """
-    global _tuned
-    if _tuned is not None:
-        return _tuned
-    _tuned = {}
-    if not sys.platform.startswith("linux") or "GLIBC_TUNABLES" in environ:
-        return _tuned
+    tuned: dict[str, int] = {}
+    if not sys.platform.startswith("linux") or "GLIBC_TUNABLES" in os.environ:
+        return tuned
     try:
         libc = ctypes.CDLL("libc.so.6")
         mallopt = libc.mallopt
     except (OSError, AttributeError):
-        return _tuned  # not glibc
+        return tuned  # not glibc
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     for parameter, value, variable in SETTINGS:
-        if variable not in environ and mallopt(parameter, value) == 1:
-            _tuned[variable] = value
-    return _tuned
+        if variable not in os.environ and mallopt(parameter, value) == 1:
+            tuned[variable] = value
+    return tuned
