@@ -142,6 +142,16 @@ def run_pipeline(start: date, end: date, keep_history: bool = True, full_refresh
     the UI. Dagster records every partition of every asset, which costs about 0.1 s per day of the
     range in its SQLite storage.
     """
+    from pipelines.lib import warm_dbt
+
+    warm_dbt.start()  # dbt's process imports dbt on the other core while this one imports Dagster
+    try:
+        return _run_pipeline(start, end, keep_history, full_refresh)
+    finally:
+        warm_dbt.stop()
+
+
+def _run_pipeline(start: date, end: date, keep_history: bool, full_refresh: bool) -> RunOutcome:
     import dagster as dg
 
     from pipelines.defs.transform.project import prepare_if_stale

@@ -8,7 +8,8 @@ survives the exec below), makes sure the parent is not gone already, then become
 
 Its own leading flags `--sellerhealth-env NAME=VALUE` (`launcher_flags`) set variables in dbt's
 environment only: the run's settings reach dbt's profile this way, and the parent's PID, without
-a change to the environment of the run's own process.
+a change to the environment of the run's own process. Given `SELLERHEALTH_WARM_DBT`, it hands the
+build to the run's dbt process that imported dbt already (pipelines/lib/warm_dbt.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from pipelines.lib.warm_dbt import SOCKET_VARIABLE, hand_over
 
 PARENT_PID_VARIABLE = "SELLERHEALTH_PARENT_PID"
 ENV_FLAG = "--sellerhealth-env"
@@ -72,6 +75,11 @@ def dbt_main() -> None:
     env = {**os.environ, **extra}
     if parent_gone(env):
         sys.exit(f"sellerhealth-dbt: the run that started it ({env[PARENT_PID_VARIABLE]}) is gone")
+    warm = env.pop(SOCKET_VARIABLE, None)
+    if warm:
+        code = hand_over(warm, args, env)  # dbt already imported by the run's waiting process
+        if code is not None:
+            sys.exit(code)
     dbt = Path(sys.executable).parent / "dbt"
     executable = str(dbt) if dbt.exists() else "dbt"
     os.execvpe(executable, [executable, *args], env)

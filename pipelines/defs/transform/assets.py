@@ -26,6 +26,7 @@ from packaging import version
 
 from pipelines.defs.transform.invocation import FULL_REFRESH_TAG, RUN_ARGS, dbt_invocation
 from pipelines.defs.transform.project import DBT_PROJECT_DIR, dbt_project, manifest_path
+from pipelines.lib import warm_dbt
 from pipelines.lib.child import dbt_executable, launcher_flags
 from pipelines.lib.layout import EXPORTS
 from pipelines.lib.raw_parquet import raw_layer_vars
@@ -175,7 +176,7 @@ def with_launcher_env(dbt: DbtCliResource, env: Mapping[str, str]) -> DbtCliReso
     return SellerHealthDbtCliResource(
         project_dir=dbt_project,
         dbt_executable=dbt.dbt_executable,
-        global_config_flags=[*launcher_flags(env), *dbt.global_config_flags],
+        global_config_flags=[*launcher_flags({**env, **warm_dbt.claim()}), *dbt.global_config_flags],
     )
 
 
@@ -263,7 +264,18 @@ class SellerHealthDbtCliResource(DbtCliResource):
     - It opens a dbt adapter inside the run's process (about 2.5 s) only to fetch row counts and
       column metadata on request (`fetch_row_counts()`, `fetch_column_metadata()`), which no asset
       here asks for.
+
+    And it starts the run's dbt process when the run begins (pipelines/lib/warm_dbt.py), so the
+    build's dbt has imported dbt by the time the exports are loaded.
     """
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        warm_dbt.start()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        outcome = warm_dbt.stop()
+        if outcome and context.log:
+            context.log.info(outcome)
 
     @cached_property
     def _cli_version(self) -> version.Version:
