@@ -3,8 +3,8 @@
 A `dbt` process spends about 1.5 s importing dbt before it reads a file of the project, and a night
 pays it once for its build. The run therefore starts `python -m pipelines.lib.warm_dbt` when it
 begins (`start`, from `sellerhealth run` before its own imports and from the dbt resource's setup,
-so runs launched by Dagster get it too). That process listens on a socket in a private folder, then
-imports dbt and its DuckDB adapter while the run lists, downloads and checks the exports.
+so runs launched by Dagster get it too), listening on a socket in a private folder (mode 0700). That
+process imports dbt and its DuckDB adapter while the run lists, downloads and checks the exports.
 
 dagster-dbt still starts `sellerhealth-dbt` (pipelines/lib/child.py) as dbt. Given the socket's path
 (`SOCKET_VARIABLE`, in dbt's environment only), the launcher hands its standard input, output and
@@ -18,6 +18,7 @@ the run (`die_with_parent`), and kills itself if the launcher that handed it a b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -56,6 +57,9 @@ class WarmDbt:
                 stderr=subprocess.DEVNULL,
                 cwd=self.folder,
                 pass_fds=[listener.fileno()],
+                # A group of its own: Ctrl-C in a terminal reaches the launcher, which forwards it,
+                # so dbt gets each signal once, as when it was the launcher's own process.
+                process_group=0,
             )
         self.claimed = False
 
@@ -114,11 +118,11 @@ def stop() -> str | None:
 def hand_over(path: str, args: Sequence[str], env: Mapping[str, str]) -> int | None:
     """dbt's exit code after the waiting process at `path` ran `args`; None when none took the build."""
     try:
+        request = json.dumps({"args": list(args), "env": dict(env), "cwd": os.getcwd()}).encode()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         conn.connect(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: text that is not UTF-8 (the usual `dbt` takes it)
         return None
-    request = json.dumps({"args": list(args), "env": dict(env), "cwd": os.getcwd()}).encode()
     try:
         socket.send_fds(conn, [request], [0, 1, 2])
         accepted, _, pid_text = conn.recv(64).partition(b" ")
@@ -180,7 +184,8 @@ def serve(listening: int, parent_pid: int) -> int:
             break
         conn.close()
     listener.close()
-    os.unlink(path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
     message, fds, _flags, _addr = socket.recv_fds(conn, _MAX_REQUEST, 3)
     request = json.loads(message)
     for target, fd in zip((0, 1, 2), fds, strict=True):

@@ -435,3 +435,9 @@ def test_run_logs_are_plain_text_when_not_on_a_terminal(run_result):
     _, run = run_result
     assert "dagster - INFO" in run.stdout + run.stderr
     assert "\x1b[" not in run.stdout + run.stderr
+
+
+def test_the_build_ran_in_the_dbt_process_started_with_the_run(run_result):
+    # as cron runs it (the venv's bin not on PATH): dbt imported while the exports loaded, then used
+    _, run = run_result
+    assert "dbt ran in the process started with the run, dbt already imported (exit code 0)" in run.stdout + run.stderr
