@@ -70,14 +70,14 @@ class WarmDbt:
         self.claimed = True
         return str(self.socket_path)
 
-    def stop(self) -> str:
+    def stop(self) -> str | None:
         """End the process (a build it took has ended with its launcher by now); what it did, in words."""
         if self.process.poll() is None:
             self.process.kill()
         code = self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
         if not self.claimed:
-            return "dbt's waiting process was not used"
+            return None  # no build came (the run failed before dbt, or ran none)
         if code < 0:
             return f"dbt's waiting process ended by signal {-code}"
         return f"dbt ran in the process started with the run, dbt already imported (exit code {code})"
@@ -103,7 +103,7 @@ def claim() -> dict[str, str]:
 
 
 def stop() -> str | None:
-    """End this process's waiting dbt process, if any; what it did, in words."""
+    """End this process's waiting dbt process, if any; what it did with a build, in words."""
     global _current
     if _current is None:
         return None
