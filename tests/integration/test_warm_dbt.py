@@ -145,3 +145,11 @@ def test_an_interrupt_sent_to_the_launcher_stops_dbt(project, waiting):
     assert launcher.returncode != 0
     assert _ended(waiting.process.pid), output[-3000:]
     assert waiting.process.wait(timeout=30) != 0
+
+
+def test_a_waiting_process_no_build_came_to_ends_with_the_run_and_leaves_nothing(waiting):
+    folder = waiting.folder
+    assert folder.exists() and waiting.process.poll() is None
+    assert warm_dbt.stop() is None  # nothing to report: no build came
+    assert waiting.process.returncode is not None
+    assert not folder.exists()
