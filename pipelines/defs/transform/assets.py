@@ -157,6 +157,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
             f"dbt builds {env['SELLERHEALTH_DBT_THREADS']} model(s) at once: {kind} over {rows:,} raw rows "
             f"(SELLERHEALTH_DBT_THREADS={settings.dbt_threads})"
         )
+    warehouse.release()  # dbt's process opens the file next: the loads' connection must be closed
     with run_target(dbt_project) as target:
         running = with_launcher_env(dbt, env).cli(list(invocation.args), context=context, target_path=target)
         yield from running.stream()
