@@ -47,10 +47,18 @@ class WarmDbt:
         self.socket_path = self.folder / "dbt.sock"
         # Listening before the process starts: a launcher that comes while dbt is still importing
         # waits in the backlog instead of finding no socket.
+        try:
+            self.process = self._spawn()
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+        self.claimed = False
+
+    def _spawn(self) -> subprocess.Popen:
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as listener:
             listener.bind(str(self.socket_path))
             listener.listen(1)
-            self.process = subprocess.Popen(
+            return subprocess.Popen(
                 [sys.executable, "-m", "pipelines.lib.warm_dbt", str(listener.fileno()), str(os.getpid())],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -61,7 +69,6 @@ class WarmDbt:
                 # so dbt gets each signal once, as when it was the launcher's own process.
                 process_group=0,
             )
-        self.claimed = False
 
     def claim(self) -> str | None:
         """The socket's path for one dbt invocation (None once claimed, or when the process is gone)."""
@@ -86,13 +93,22 @@ class WarmDbt:
 _current: WarmDbt | None = None
 
 
-def start() -> WarmDbt:
-    """The run's waiting dbt process: the one started earlier in this process if unclaimed, else a new one."""
+def start() -> WarmDbt | None:
+    """The run's waiting dbt process: the one started earlier in this process if unclaimed, else a new one.
+
+    None where it cannot be (not Linux: the hand-over waits for the process's end through /proc),
+    or when it fails to start: dbt then starts as its own process, as without it.
+    """
     global _current
+    if not sys.platform.startswith("linux"):
+        return None
     if _current is None or _current.claimed or _current.process.poll() is not None:
         if _current is not None:
             _current.stop()
-        _current = WarmDbt()
+        try:
+            _current = WarmDbt()
+        except OSError:
+            _current = None
     return _current
 
 

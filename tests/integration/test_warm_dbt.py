@@ -50,6 +50,7 @@ def project(tmp_path) -> Path:
 @pytest.fixture
 def waiting():
     started = warm_dbt.start()
+    assert started is not None
     yield started
     warm_dbt.stop()
 
@@ -153,3 +154,13 @@ def test_a_waiting_process_no_build_came_to_ends_with_the_run_and_leaves_nothing
     assert warm_dbt.stop() is None  # nothing to report: no build came
     assert waiting.process.returncode is not None
     assert not folder.exists()
+
+
+def test_when_it_cannot_start_dbt_starts_as_its_own_process(project, monkeypatch, tmp_path):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "no such folder"))  # nowhere for its socket
+    assert warm_dbt.start() is None
+    assert warm_dbt.claim() == {}  # the launcher is given no socket
+    done = _launch(project, "probe", None, mark="own process")
+    output, _ = done.communicate(timeout=300)
+    assert done.returncode == 0, output
+    assert "mark=own process" in output
