@@ -37,6 +37,7 @@ SOCKET_VARIABLE = "SELLERHEALTH_WARM_DBT"
 _ACCEPTED = b"accepted"
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _MAX_REQUEST = 1 << 20
+NOT_SERVED = 86  # the waiting process's exit code when it ended before taking a build
 
 
 class WarmDbt:
@@ -87,6 +88,8 @@ class WarmDbt:
             return None  # no build came (the run failed before dbt, or ran none)
         if code < 0:
             return f"dbt's waiting process ended by signal {-code}"
+        if code == NOT_SERVED:
+            return "dbt's waiting process could not take the build: dbt ran as its own process"
         return f"dbt ran in the process started with the run, dbt already imported (exit code {code})"
 
 
@@ -184,12 +187,31 @@ def _wait_ended(pid: int) -> None:
 
 
 def serve(listening: int, parent_pid: int) -> int:
-    """Import dbt, run the one build handed over on the socket `listening`, return dbt's exit code."""
+    """Import dbt, run the one build handed over on the socket `listening`, return dbt's exit code.
+
+    `NOT_SERVED` when it ends before taking a build (the launcher then runs dbt itself).
+    """
+    try:
+        conn = _take_build(listening, parent_pid)
+    except Exception:
+        return NOT_SERVED
+    if conn is None:
+        return NOT_SERVED
+    threading.Thread(target=_die_with_launcher, args=(conn,), daemon=True).start()
+    code = _run_dbt()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    conn.sendall(str(code).encode())
+    return code
+
+
+def _take_build(listening: int, parent_pid: int) -> socket.socket | None:
+    """Import dbt, take the build a launcher hands over and tell it so; the connection to the launcher."""
     from pipelines.lib.child import die_with_parent
 
     die_with_parent()
     if os.getppid() != parent_pid:
-        return 1  # the run ended before this process could tie itself to it
+        return None  # the run ended before this process could tie itself to it
     listener = socket.socket(fileno=listening)
     path = listener.getsockname()
     _import_dbt()
@@ -212,12 +234,7 @@ def serve(listening: int, parent_pid: int) -> int:
     os.environ.update(request["env"])
     sys.argv = ["dbt", *request["args"]]
     conn.sendall(_ACCEPTED + f" {os.getpid()}".encode())
-    threading.Thread(target=_die_with_launcher, args=(conn,), daemon=True).start()
-    code = _run_dbt()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    conn.sendall(str(code).encode())
-    return code
+    return conn
 
 
 def _import_dbt() -> None:

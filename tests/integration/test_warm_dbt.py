@@ -117,6 +117,7 @@ def test_without_a_waiting_process_the_launcher_runs_dbt_itself(project, waiting
     output, _ = done.communicate(timeout=300)
     assert done.returncode == 0, output
     assert "mark=cold" in output
+    assert warm_dbt.stop() == "dbt's waiting process ended by signal 9"  # the run's log says what happened
 
 
 def _started_slow(project: Path, waiting) -> subprocess.Popen:
