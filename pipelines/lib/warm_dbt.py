@@ -56,11 +56,14 @@ class WarmDbt:
         self.claimed = False
 
     def _spawn(self) -> subprocess.Popen:
+        from pipelines.lib.child import PARENT_PID_VARIABLE  # child.py imports this module
+
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as listener:
             listener.bind(str(self.socket_path))
             listener.listen(1)
             return subprocess.Popen(
-                [sys.executable, "-m", "pipelines.lib.warm_dbt", str(listener.fileno()), str(os.getpid())],
+                [sys.executable, "-m", "pipelines.lib.warm_dbt", str(listener.fileno())],
+                env={**os.environ, PARENT_PID_VARIABLE: str(os.getpid())},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -165,10 +168,8 @@ def hand_over(path: str, args: Sequence[str], env: Mapping[str, str]) -> int | N
 
 
 def _signal(pid: int, number: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, number)
-    except ProcessLookupError:
-        pass
 
 
 def _wait_ended(pid: int) -> None:
@@ -186,13 +187,13 @@ def _wait_ended(pid: int) -> None:
 # --- the waiting process ---------------------------------------------------------------------------------
 
 
-def serve(listening: int, parent_pid: int) -> int:
+def serve(listening: int) -> int:
     """Import dbt, run the one build handed over on the socket `listening`, return dbt's exit code.
 
     `NOT_SERVED` when it ends before taking a build (the launcher then runs dbt itself).
     """
     try:
-        conn = _take_build(listening, parent_pid)
+        conn = _take_build(listening)
     except Exception:
         return NOT_SERVED
     if conn is None:
@@ -205,12 +206,12 @@ def serve(listening: int, parent_pid: int) -> int:
     return code
 
 
-def _take_build(listening: int, parent_pid: int) -> socket.socket | None:
+def _take_build(listening: int) -> socket.socket | None:
     """Import dbt, take the build a launcher hands over and tell it so; the connection to the launcher."""
-    from pipelines.lib.child import die_with_parent
+    from pipelines.lib.child import die_with_parent, parent_gone
 
     die_with_parent()
-    if os.getppid() != parent_pid:
+    if parent_gone(os.environ):
         return None  # the run ended before this process could tie itself to it
     listener = socket.socket(fileno=listening)
     path = listener.getsockname()
@@ -272,4 +273,4 @@ def _die_with_launcher(conn: socket.socket) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(int(sys.argv[1]), int(sys.argv[2])))
+    sys.exit(serve(int(sys.argv[1])))

@@ -19,6 +19,7 @@ import pytest
 
 from pipelines.lib import warm_dbt
 from pipelines.lib.warm_dbt import SOCKET_VARIABLE
+from tests.robustness.test_faults import alive
 
 LAUNCHER = str(Path(sys.executable).parent / "sellerhealth-dbt")
 
@@ -71,11 +72,7 @@ def _launch(project: Path, macro: str, socket: str | None, mark: str = "m") -> s
 def _ended(pid: int, timeout: float = 60) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-        except OSError:
-            return True
-        if state in ("Z", "X"):
+        if not alive(pid):
             return True
         time.sleep(0.05)
     return False
